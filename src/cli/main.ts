@@ -1,0 +1,122 @@
+import { createReadStream, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseTime } from '../events/parse.js';
+import { readLines } from '../replay/lines.js';
+import { Replayer } from '../replay/replayer.js';
+import { replayJson, replayReport } from '../replay/report.js';
+import { WorkflowFileError } from '../workflow/errors.js';
+import { loadWorkflowFile } from '../workflow/load.js';
+import { workflowFileJsonSchema } from '../workflow/schema.js';
+import { UsageError } from './errors.js';
+import { ProgressBar } from './progress.js';
+import { summarizeConfig } from './summary.js';
+
+const HELP = `overdue: alerts when a workflow step silently never happens
+
+Usage:
+  overdue validate --config FILE
+  overdue replay   --config FILE --events FILE|- [--at ISO-8601 | --drain] [--json]
+  overdue schema
+
+Commands:
+  validate   check a workflow file; print a summary, or every problem with its line (exit 1)
+  replay     run recorded events (NDJSON, any accepted shape) through the workflows
+  schema     print the workflow file's JSON Schema
+
+Exit codes: 0 ok, 1 invalid workflow file, 2 usage or input error.
+`;
+
+/** Progress bars pay off only for inputs that take a while. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'validate':
+        return validate(rest, out);
+      case 'replay':
+        return await replay(rest, out, err);
+      case 'schema':
+        out.write(`${JSON.stringify(workflowFileJsonSchema(), null, 2)}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out.write(HELP);
+        return 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; run overdue --help`);
+    }
+  } catch (error) {
+    if (error instanceof WorkflowFileError) {
+      err.write(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      err.write(`overdue: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function options<T extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: T) {
+  try {
+    return parseArgs({ args, options: spec, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function requireConfig(config: string | undefined): string {
+  if (config === undefined)
+    throw new UsageError('--config FILE is required (a workflow file, e.g. workflows.yml)');
+  return config;
+}
+
+function validate(args: string[], out: NodeJS.WritableStream): number {
+  const values = options(args, { config: { type: 'string' } });
+  out.write(summarizeConfig(loadWorkflowFile(requireConfig(values.config))));
+  return 0;
+}
+
+async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.WriteStream): Promise<number> {
+  const values = options(args, {
+    config: { type: 'string' },
+    events: { type: 'string' },
+    at: { type: 'string' },
+    drain: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  const config = loadWorkflowFile(requireConfig(values.config));
+  if (values.events === undefined) throw new UsageError('--events FILE is required (NDJSON; - for stdin)');
+  if (values.at !== undefined && values.drain) throw new UsageError('give --at or --drain, not both');
+  let at: number | undefined;
+  if (values.at !== undefined) {
+    const parsed = parseTime(values.at);
+    if (typeof parsed === 'string') throw new UsageError(`--at: ${parsed}`);
+    at = parsed;
+  }
+
+  const fromStdin = values.events === '-';
+  let size = 0;
+  if (!fromStdin) {
+    try {
+      size = statSync(values.events).size;
+    } catch {
+      throw new UsageError(`cannot read --events ${values.events}: file not found`);
+    }
+  }
+  const bar = err.isTTY && size >= PROGRESS_MIN_BYTES ? new ProgressBar(size, err) : undefined;
+  const input = fromStdin ? process.stdin : createReadStream(values.events, { highWaterMark: 1 << 20 });
+  const replayer = new Replayer(config);
+  for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) replayer.push(line);
+  bar?.finish();
+
+  const result = replayer.finish({ ...(at === undefined ? {} : { at }), drain: values.drain === true });
+  const title = `overdue replay: ${values.events} against ${config.file}`;
+  out.write(values.json ? replayJson(result) : replayReport(result, title));
+  return 0;
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { Severity } from '../workflow/schema.js';
+import type { InstanceStatus } from './instance.js';
+
+export const ALERT_KINDS = [
+  'step_overdue',
+  'workflow_timed_out',
+  'completed_late',
+  'workflow_failed',
+  'workflow_incomplete',
+  'out_of_order',
+  'monitor_lagging',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export interface TimelineEntry {
+  step: string;
+  status: 'succeeded' | 'failed' | 'started';
+  time: string;
+  source?: string;
+  traceId?: string;
+  durationMs?: number;
+  coldStart?: boolean;
+  error?: string;
+  /** A step this workflow does not define: most often a producer's typo. */
+  unknown?: true;
+}
+
+/** The alert record of design §4: what subscribers receive. */
+export interface Alert {
+  alertId: string;
+  kind: AlertKind;
+  workflow: string;
+  correlationId: string;
+  step: string | null;
+  severity: Severity;
+  status: InstanceStatus;
+  deadline: string | null;
+  detectedAt: string;
+  lateByMs: number;
+  missing: string[];
+  timeline: TimelineEntry[];
+  traceIds: string[];
+}
+
+/** Stable across runs and redeliveries, so subscribers can drop repeats. */
+export function alertId(
+  workflow: string,
+  correlationId: string,
+  kind: AlertKind,
+  step: string | null,
+): string {
+  return createHash('sha256')
+    .update(`${workflow}\u0000${correlationId}\u0000${kind}\u0000${step ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();

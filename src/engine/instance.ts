@@ -1,0 +1,64 @@
+/** Where a workflow instance stands. Everything but `running` has ended. */
+export type InstanceStatus = 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'incomplete';
+
+/** 0 succeeded, 1 failed, 2 started: numbers, because every byte is paid for on every write. */
+export type StatusCode = 0 | 1 | 2;
+
+/**
+ * One recorded event: [step, status, time, source, traceId, durationMs, coldStart, error].
+ * Trailing fields that are absent are left off; absent fields before a present one are null.
+ */
+export type TimelineRow = [
+  step: string,
+  status: StatusCode,
+  time: number,
+  source?: string | null,
+  traceId?: string | null,
+  durationMs?: number | null,
+  coldStart?: boolean | null,
+  error?: string | null,
+];
+
+/**
+ * The state of one workflow instance: plain JSON, stored as is in DynamoDB. Short keys on purpose.
+ * Bump `v` and add a migration when the shape changes.
+ */
+export interface Instance {
+  v: 1;
+  /** Workflow name. */
+  wf: string;
+  /** Correlation ID. */
+  id: string;
+  st: InstanceStatus;
+  /** Completed after the workflow deadline. */
+  late?: true;
+  /** Earliest event time seen: deadlines count from it until the start arrives. */
+  t0: number;
+  /** Step → done time (first success, or the count-th for counted steps). */
+  done: Record<string, number>;
+  /** Counted steps → their success times, earliest first, trimmed to the count once it is known. */
+  hits?: Record<string, number[]>;
+  /** Counted steps → the count read from an attribute (`count.from`). */
+  need?: Record<string, number>;
+  /** Earliest time a `complete` step was seen. */
+  cx?: number;
+  /** Observed time at which it ended. */
+  end?: number;
+  /** Alerts raised, as `kind` or `kind:step`: at most one of each. */
+  fired: string[];
+  /** Short hashes of the eventIds seen, to drop redeliveries. */
+  seen: string[];
+  /** Every event recorded, in arrival order. */
+  tl: TimelineRow[];
+  /** Events of steps the workflow does not define. */
+  ign?: number;
+  notes?: string[];
+}
+
+export const ENDED: ReadonlySet<InstanceStatus> = new Set([
+  'completed',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'incomplete',
+]);

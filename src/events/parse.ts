@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import type { WorkflowConfig } from '../workflow/model.js';
+import { didYouMean } from '../workflow/suggest.js';
+import { type InvalidReason, MAX_EVENT_BYTES, type ParseResult, type TelemetryEvent } from './telemetry.js';
+
+// Correlation IDs become Kinesis partition keys, which are at most 256 characters.
+const id = z.string().min(1).max(256);
+const name = z.string().min(1).max(256);
+const status = z.enum(['succeeded', 'failed', 'started']);
+const time = z.unknown();
+const attributes = z.record(z.string(), z.unknown());
+const error = z.union([
+  z.string(),
+  z.looseObject({ name: z.string().optional(), message: z.string().optional() }),
+]);
+
+const native = z.looseObject({
+  eventId: id,
+  correlationId: id,
+  workflow: name.optional(),
+  step: name,
+  status: status.optional(),
+  time,
+  source: z.string().max(1024).optional(),
+  traceId: z.string().max(1024).optional(),
+  attributes: attributes.optional(),
+  error: error.optional(),
+  durationMs: z.number().nonnegative().optional(),
+  coldStart: z.boolean().optional(),
+});
+
+const cloudEvent = z.looseObject({
+  specversion: z.literal('1.0'),
+  id,
+  type: name,
+  source: z.string().max(1024),
+  time,
+  subject: id.optional(),
+  correlationid: id.optional(),
+  workflow: name.optional(),
+  status: status.optional(),
+  traceparent: z.string().max(1024).optional(),
+  data: z.unknown().optional(),
+});
+
+const eventBridge = z.looseObject({
+  id,
+  'detail-type': name,
+  source: z.string().max(1024),
+  time,
+  detail: z.looseObject({
+    correlationId: id,
+    workflow: name.optional(),
+    status: status.optional(),
+    traceId: z.string().max(1024).optional(),
+    error: error.optional(),
+    durationMs: z.number().nonnegative().optional(),
+    coldStart: z.boolean().optional(),
+  }),
+});
+
+type Draft = Omit<TelemetryEvent, 'workflow' | 'time'> & { workflow: string | undefined; time: unknown };
+
+type Invalid = Extract<ParseResult, { ok: false }>;
+
+const invalid = (reason: InvalidReason, message: string): Invalid => ({ ok: false, reason, message });
+
+function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
+  const first = issues[0];
+  const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  return `not a valid ${shape} event: ${where}${first?.message ?? 'wrong shape'}`;
+}
+
+/**
+ * Reads one record in any accepted shape. Never throws: bad input is a value with a reason,
+ * so that a caller can quarantine it and go on.
+ */
+export function parseEvent(input: string | Uint8Array, config: WorkflowConfig): ParseResult {
+  const bytes = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  if (bytes > MAX_EVENT_BYTES) {
+    return invalid('too_large', `record is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES} (1 MiB)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof input === 'string' ? input : Buffer.from(input).toString('utf8'));
+  } catch (cause) {
+    return invalid('not_json', `not JSON: ${(cause as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return invalid('bad_shape', 'expected a JSON object');
+  }
+  const draft = readEnvelope(json as Record<string, unknown>);
+  if ('reason' in draft) return draft;
+  return resolve(draft, config);
+}
+
+function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
+  if ('specversion' in json) {
+    const r = cloudEvent.safeParse(json);
+    if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'CloudEvents'));
+    const e = r.data;
+    const correlationId = e.correlationid ?? e.subject;
+    if (correlationId === undefined) {
+      return invalid('bad_shape', 'CloudEvents event has no correlationid extension and no subject');
+    }
+    return {
+      eventId: e.id,
+      correlationId,
+      workflow: e.workflow,
+      step: e.type,
+      status: e.status ?? 'succeeded',
+      time: e.time,
+      source: e.source,
+      ...(e.traceparent === undefined ? {} : { traceId: e.traceparent }),
+      ...(isRecord(e.data) ? { attributes: e.data } : {}),
+    };
+  }
+  if ('detail-type' in json) {
+    const r = eventBridge.safeParse(json);
+    if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'EventBridge'));
+    const e = r.data;
+    const d = e.detail;
+    return {
+      eventId: e.id,
+      correlationId: d.correlationId,
+      workflow: d.workflow,
+      step: e['detail-type'],
+      status: d.status ?? 'succeeded',
+      time: e.time,
+      source: e.source,
+      attributes: d,
+      ...optional(d),
+    };
+  }
+  const r = native.safeParse(json);
+  if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'telemetry'));
+  const e = r.data;
+  return {
+    eventId: e.eventId,
+    correlationId: e.correlationId,
+    workflow: e.workflow,
+    step: e.step,
+    status: e.status ?? 'succeeded',
+    time: e.time,
+    ...(e.source === undefined ? {} : { source: e.source }),
+    ...(e.attributes === undefined ? {} : { attributes: e.attributes }),
+    ...optional(e),
+  };
+}
+
+/** The producer-side fields shared by the native shape and EventBridge `detail`. */
+function optional(e: {
+  traceId?: string | undefined;
+  error?: string | { name?: string | undefined; message?: string | undefined } | undefined;
+  durationMs?: number | undefined;
+  coldStart?: boolean | undefined;
+}) {
+  return {
+    ...(e.traceId === undefined ? {} : { traceId: e.traceId }),
+    ...(e.error === undefined ? {} : { error: errorText(e.error) }),
+    ...(e.durationMs === undefined ? {} : { durationMs: e.durationMs }),
+    ...(e.coldStart === undefined ? {} : { coldStart: e.coldStart }),
+  };
+}
+
+function errorText(error: string | { name?: string | undefined; message?: string | undefined }): string {
+  const text =
+    typeof error === 'string' ? error : [error.name, error.message].filter((p) => p !== undefined).join(': ');
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+}
+
+function resolve(draft: Draft, config: WorkflowConfig): ParseResult {
+  const time = parseTime(draft.time);
+  if (typeof time === 'string') return invalid('bad_time', time);
+  let workflow = draft.workflow;
+  if (workflow === undefined) {
+    const owners = config.stepOwners.get(draft.step);
+    if (owners === undefined) {
+      const hint = didYouMean(draft.step, config.stepOwners.keys());
+      return invalid(
+        'unknown_step',
+        `no workflow has step ${JSON.stringify(draft.step)} and the event names none.${hint}`,
+      );
+    }
+    if (owners.length > 1) {
+      return invalid(
+        'ambiguous_step',
+        `step ${JSON.stringify(draft.step)} belongs to ${owners.join(', ')}; the event must name its workflow`,
+      );
+    }
+    workflow = owners[0] as string;
+  } else if (!config.workflows.has(workflow)) {
+    const hint = didYouMean(workflow, config.workflows.keys());
+    return invalid('unknown_workflow', `unknown workflow ${JSON.stringify(workflow)}.${hint}`);
+  }
+  return { ok: true, event: { ...draft, workflow, time } };
+}
+
+// An offset is required: a local time means a different instant on every machine.
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Epoch milliseconds, or the reason the time is unusable. */
+export function parseTime(value: unknown): number | string {
+  if (value === undefined || value === null) return 'time is missing';
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0
+      ? Math.floor(value)
+      : `time ${value} is not epoch milliseconds`;
+  }
+  if (typeof value !== 'string')
+    return 'time must be an ISO-8601 string with an offset, or epoch milliseconds';
+  if (!ISO_WITH_OFFSET.test(value)) {
+    return `time ${JSON.stringify(value)} is not ISO-8601 with an offset (for example 2026-11-26T10:00:00Z)`;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? `time ${JSON.stringify(value)} is not a valid date` : ms;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,26 @@
+/** One problem in a workflow file, located so that an editor can jump to it. */
+export interface ConfigIssue {
+  file: string;
+  /** Dotted path inside the file, e.g. `workflows.order.steps.inventory.reserved.after`. */
+  path: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.path === '' ? '' : ` ${issue.path}:`;
+  return `${issue.file}:${issue.line}:${issue.column}${where} ${issue.message}`;
+}
+
+/** A workflow file that cannot be used; carries every problem found, not just the first. */
+export class WorkflowFileError extends Error {
+  override readonly name = 'WorkflowFileError';
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(file: string, issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
+    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    super(`${file}: ${count}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`, options);
+    this.issues = issues;
+  }
+}

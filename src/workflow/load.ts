@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BUILTIN_DEFAULTS, compileWorkflow, type Defaults, type SpecIssue } from './compile.js';
+import { parseDuration } from './duration.js';
+import { type ConfigIssue, WorkflowFileError } from './errors.js';
+import type { WorkflowConfig, WorkflowModel } from './model.js';
+import { ALLOWED_KEYS, defaultsSchema, workflowFileSchema, workflowSchema } from './schema.js';
+import { didYouMean } from './suggest.js';
+
+/** Reads, validates and compiles a workflow file; throws WorkflowFileError listing every problem. */
+export function loadWorkflowFile(file: string): WorkflowConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(cause);
+    throw new WorkflowFileError(file, [{ file, path: '', line: 1, column: 1, message: reason }], { cause });
+  }
+  return parseWorkflowFile(text, file);
+}
+
+/** Validates workflow file text; `file` is only used to name it in errors. */
+export function parseWorkflowFile(text: string, file = 'workflows.yml'): WorkflowConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const position = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+
+  const duplicates: ConfigIssue[] = [];
+  const syntax: ConfigIssue[] = [];
+  for (const error of doc.errors) {
+    if (error.code === 'DUPLICATE_KEY') {
+      const key = text.slice(error.pos[0], error.pos[1]).split(':')[0]?.trim() ?? '';
+      const message = `duplicate key ${JSON.stringify(key)}: each key, workflow and step name may appear only once in a map; rename or merge the two`;
+      duplicates.push({ file, path: '', ...position(error.pos[0]), message });
+    } else {
+      const message = `YAML syntax error: ${error.message.split('\n')[0]}`;
+      syntax.push({ file, path: '', ...position(error.pos[0]), message });
+    }
+  }
+  if (syntax.length > 0) throw new WorkflowFileError(file, syntax);
+
+  const data: unknown = doc.toJS();
+  const specIssues: SpecIssue[] = [];
+  const parsed = workflowFileSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) specIssues.push(...parsed.error.issues.flatMap(describeZodIssue));
+
+  const defaults = readDefaults(data);
+  const workflows = new Map<string, WorkflowModel>();
+  const rawWorkflows = isRecord(data) && isRecord(data.workflows) ? data.workflows : {};
+  for (const [name, raw] of Object.entries(rawWorkflows)) {
+    const spec = parseIgnoringUnknownKeys(raw);
+    if (!spec) continue; // already reported by the whole-file parse
+    const result = compileWorkflow(name, spec, defaults);
+    if (result.model) workflows.set(name, result.model);
+    else specIssues.push(...result.issues);
+  }
+
+  if (specIssues.length > 0 || duplicates.length > 0) {
+    const located = specIssues.map((issue) => ({ file, ...locate(doc.contents, issue, position) }));
+    const issues = [...duplicates, ...located];
+    issues.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new WorkflowFileError(file, issues);
+  }
+
+  const stepOwners = new Map<string, string[]>();
+  for (const model of workflows.values()) {
+    for (const step of model.steps) {
+      const owners = stepOwners.get(step.name) ?? [];
+      owners.push(model.name);
+      stepOwners.set(step.name, owners);
+    }
+  }
+  return { file, workflows, stepOwners };
+}
+
+/**
+ * Unknown keys are already reported; dropping them lets the cross-checks of the same workflow run too,
+ * so that one pass over the file reports everything.
+ */
+function parseIgnoringUnknownKeys(raw: unknown) {
+  let parsed = workflowSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  if (!parsed.error.issues.every((i) => i.code === 'unrecognized_keys')) return undefined;
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  for (const issue of parsed.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    let target: unknown = copy;
+    for (const key of issue.path) target = (target as Record<PropertyKey, unknown>)[key];
+    for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
+  }
+  parsed = workflowSchema.safeParse(copy);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function readDefaults(data: unknown): Defaults {
+  const parsed = defaultsSchema.safeParse(isRecord(data) ? (data.defaults ?? {}) : {});
+  if (!parsed.success) return BUILTIN_DEFAULTS;
+  const d = parsed.data;
+  return {
+    graceMs: d.grace === undefined ? BUILTIN_DEFAULTS.graceMs : (parseDuration(d.grace) ?? 0),
+    retentionMs: d.retention === undefined ? BUILTIN_DEFAULTS.retentionMs : (parseDuration(d.retention) ?? 0),
+    severity: d.severity ?? BUILTIN_DEFAULTS.severity,
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return ALLOWED_KEYS.file;
+  if (path[0] === 'defaults') return ALLOWED_KEYS.defaults;
+  if (path.length === 2) return ALLOWED_KEYS.workflow;
+  if (path.length === 4) return ALLOWED_KEYS.step;
+  return ALLOWED_KEYS.count;
+}
+
+const describeType = (input: unknown) =>
+  input === null
+    ? 'nothing'
+    : Array.isArray(input)
+      ? 'a list'
+      : typeof input === 'object'
+        ? 'a map'
+        : `a ${typeof input}`;
+
+function describeZodIssue(issue: z.core.$ZodIssue): SpecIssue[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(path);
+    return issue.keys.map((key) => ({
+      path: [...path, key],
+      atKey: true,
+      message: `unknown key ${JSON.stringify(key)}.${didYouMean(key, allowed)} Allowed here: ${allowed.join(', ')}`,
+    }));
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    const key = String(path[path.length - 1]);
+    return [{ path, message: `missing required key ${JSON.stringify(key)}; add it here` }];
+  }
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
+    return [{ path, message: `expected ${article(issue.expected)}, got ${describeType(issue.input)}` }];
+  }
+  if (issue.code === 'invalid_key') {
+    return [{ path, atKey: true, message: issue.issues[0]?.message ?? issue.message }];
+  }
+  return [{ path, message: issue.message }];
+}
+
+const article = (expected: string) =>
+  ({
+    record: 'a map',
+    object: 'a map',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+  })[expected] ?? expected;
+
+/** Turns a path of keys into the line and column of the node it names, or of its nearest ancestor. */
+function locate(
+  root: Node | null,
+  issue: SpecIssue,
+  position: (offset: number) => { line: number; column: number },
+): Omit<ConfigIssue, 'file'> {
+  let node: Node | null = root;
+  let offset = root?.range?.[0] ?? 0;
+  for (let i = 0; i < issue.path.length && node; i++) {
+    const segment = issue.path[i];
+    const last = i === issue.path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === segment);
+      if (!pair) break;
+      const keyNode = pair.key as Node;
+      const valueNode = pair.value as Node | null;
+      offset =
+        (last && issue.atKey) || !valueNode?.range ? (keyNode.range?.[0] ?? offset) : valueNode.range[0];
+      node = valueNode;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item?.range) break;
+      offset = item.range[0];
+      node = item;
+    } else break;
+  }
+  return { path: formatPath(issue.path), ...position(offset), message: issue.message };
+}
+
+/** `workflows.order.fail[0]`: keys joined by dots, list positions in brackets. */
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}

@@ -1,0 +1,46 @@
+import type { Severity } from './schema.js';
+
+/** How many successful events finish a step. */
+export type StepCount = { readonly fixed: number } | { readonly from: number; readonly attribute: string };
+
+export interface StepModel {
+  readonly name: string;
+  readonly index: number;
+  /** The start, and every key of `steps` not marked optional. */
+  readonly required: boolean;
+  readonly withinMs: number | undefined;
+  /** Indexes of the steps this one follows (the start when not given). */
+  readonly after: readonly number[];
+  readonly count: StepCount | undefined;
+  readonly completes: boolean;
+  readonly fails: boolean;
+  readonly cancels: boolean;
+  /** Counted steps whose count this step's first successful event carries (`count.from`). */
+  readonly feeds: readonly number[];
+}
+
+/** A validated workflow, indexed for the engine: all lookups are by position, not by name. */
+export interface WorkflowModel {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly severity: Severity;
+  readonly graceMs: number;
+  readonly deadlineMs: number;
+  readonly retentionMs: number;
+  readonly strictOrder: boolean;
+  /** Start first, then `steps` in file order, then names only listed in complete/fail/cancel. */
+  readonly steps: readonly StepModel[];
+  readonly stepIndex: ReadonlyMap<string, number>;
+  /** Step indexes sorted by name: the order in which deadlines that fall due together are processed. */
+  readonly byName: readonly number[];
+  readonly hasCompleteList: boolean;
+}
+
+export interface WorkflowConfig {
+  readonly file: string;
+  readonly workflows: ReadonlyMap<string, WorkflowModel>;
+  /** step name → workflows defining it, to infer the workflow of an event that names none. */
+  readonly stepOwners: ReadonlyMap<string, readonly string[]>;
+}
+
+export const START = 0;

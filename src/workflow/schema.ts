@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './duration.js';
+
+/** Severity levels, lowest first. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+// Workflow names end up in DynamoDB keys and SNS attributes: keep them plain.
+const WORKFLOW_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// Step names come from producers (CloudEvents `type`, EventBridge `detail-type`), so spaces are fine.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+const STEP_NAME = /^[^\u0000-\u001f\u007f]{1,256}$/;
+
+const duration = z
+  .string({ error: `expected a duration: ${DURATION_HINT}` })
+  .refine((text) => parseDuration(text) !== undefined, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a duration: ${DURATION_HINT}`,
+  })
+  .meta({
+    description: 'A duration: 500ms, 30s, 15m, 2h, 7d, or ISO-8601 such as PT15M.',
+    pattern: DURATION_PATTERN,
+  });
+
+const severity = z.enum(SEVERITIES, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a severity: use one of ${SEVERITIES.join(', ')}`,
+});
+
+export const stepName = z
+  .string({ error: 'expected a step name (a string)' })
+  .regex(STEP_NAME, { error: 'a step name is 1 to 256 characters with no control characters' });
+
+const stepList = z.union([stepName, z.array(stepName).min(1, { error: 'list at least one step' })], {
+  error: 'expected a step name or a list of step names',
+});
+
+const count = z.union(
+  [
+    z.int().min(0),
+    z.strictObject({
+      from: stepName.meta({ description: 'The step whose first successful event carries the count.' }),
+      attribute: z.string().min(1).meta({ description: 'The attribute of that event that holds the count.' }),
+    }),
+  ],
+  { error: 'expected a whole number ≥ 0, or { from: STEP, attribute: NAME }' },
+);
+
+export const stepSchema = z.strictObject({
+  description: z.string().optional(),
+  after: stepList
+    .optional()
+    .meta({ description: 'The step(s) this one follows; defaults to the workflow start.' }),
+  within: duration
+    .optional()
+    .meta({ description: 'Deadline: the latest done time among `after` steps plus this.' }),
+  count: count
+    .optional()
+    .meta({ description: 'How many distinct successful events complete the step (fan-out).' }),
+  optional: z.boolean().optional().meta({ description: 'Never required, never alerted.' }),
+});
+
+export const workflowSchema = z.strictObject({
+  description: z.string().optional(),
+  start: stepName.meta({ description: 'The step that opens an instance; deadlines count from its time.' }),
+  deadline: duration.meta({ description: 'The whole workflow must complete by start + deadline.' }),
+  severity: severity.optional(),
+  grace: duration.optional().meta({ description: 'Overrides defaults.grace for this workflow.' }),
+  steps: z.record(stepName, stepSchema.nullable()).optional(),
+  complete: stepList
+    .optional()
+    .meta({ description: 'Seeing one of these (with all required steps done) completes it.' }),
+  fail: stepList.optional().meta({ description: 'Seeing one of these fails the instance.' }),
+  cancel: stepList.optional().meta({ description: 'Seeing one of these ends the instance quietly.' }),
+  strictOrder: z
+    .boolean()
+    .optional()
+    .meta({ description: 'Raise out_of_order when a step happens before a step it comes after.' }),
+});
+
+export const defaultsSchema = z.strictObject({
+  grace: duration
+    .optional()
+    .meta({ description: 'How long to wait for late events before concluding "missing".' }),
+  retention: duration.optional().meta({ description: 'How long finished instances are kept.' }),
+  severity: severity.optional(),
+});
+
+export const workflowFileSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'version must be 1' }),
+    defaults: defaultsSchema.optional(),
+    workflows: z
+      .record(
+        z.string().regex(WORKFLOW_NAME, {
+          error: 'a workflow name is 1 to 64 letters, digits, dots, dashes or underscores',
+        }),
+        workflowSchema,
+        { error: 'expected a map of workflow names to workflows' },
+      )
+      .refine((w) => Object.keys(w).length > 0, { error: 'define at least one workflow' }),
+  })
+  .meta({ title: 'overdue workflow file', description: 'The workflows overdue expects to see.' });
+
+export type WorkflowFile = z.infer<typeof workflowFileSchema>;
+export type WorkflowSpec = z.infer<typeof workflowSchema>;
+export type StepSpec = z.infer<typeof stepSchema>;
+
+/** Keys allowed at each kind of object, for "did you mean" hints on unknown keys. */
+export const ALLOWED_KEYS = {
+  file: Object.keys(workflowFileSchema.shape),
+  defaults: Object.keys(defaultsSchema.shape),
+  workflow: Object.keys(workflowSchema.shape),
+  step: Object.keys(stepSchema.shape),
+  count: ['from', 'attribute'],
+} as const;
+
+/** The workflow file's JSON Schema, for editors (yaml-language-server). */
+export function workflowFileJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(workflowFileSchema, { io: 'input', unrepresentable: 'any' });
+  return { ...schema, $id: 'https://github.com/overdue-dev/overdue/schema/workflows.schema.json' };
+}
