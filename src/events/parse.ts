@@ -7,7 +7,8 @@ import { type InvalidReason, MAX_EVENT_BYTES, type ParseResult, type TelemetryEv
 const id = z.string().min(1).max(256);
 const name = z.string().min(1).max(256);
 const status = z.enum(['succeeded', 'failed', 'started']);
-const time = z.unknown();
+// Checked by parseTime, so that a missing or bad time gets its own reason code.
+const time = z.unknown().optional();
 const attributes = z.record(z.string(), z.unknown());
 const error = z.union([
   z.string(),
