@@ -22,7 +22,9 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
+  // Close means a slip of a key or two, and never a rewrite of most of the name.
+  const close = bestDistance <= Math.max(1, Math.floor(name.length / 4)) && bestDistance < name.length;
+  return close ? best : undefined;
 }
 
 /** ` Did you mean "x"?` or nothing. */

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../src/events/parse.js';
+import { loadWorkflowFile } from '../../src/workflow/load.js';
+
+const config = loadWorkflowFile('examples/workflows.yml');
+const parse = (value: unknown) => parseEvent(typeof value === 'string' ? value : JSON.stringify(value), config);
+
+describe('event envelopes', () => {
+  it('reads the native shape, with defaults and the producer fields', () => {
+    const result = parse({
+      eventId: 'e1',
+      correlationId: 'o-17',
+      workflow: 'order-fulfilment',
+      step: 'payment.authorized',
+      time: '2026-11-02T10:00:00.250+01:00',
+      source: 'payments',
+      traceId: '1-abc',
+      attributes: { amount: 12 },
+      durationMs: 812,
+      coldStart: true,
+    });
+    expect(result).toEqual({
+      ok: true,
+      event: {
+        eventId: 'e1',
+        correlationId: 'o-17',
+        workflow: 'order-fulfilment',
+        step: 'payment.authorized',
+        status: 'succeeded',
+        time: Date.parse('2026-11-02T09:00:00.250Z'),
+        source: 'payments',
+        traceId: '1-abc',
+        attributes: { amount: 12 },
+        durationMs: 812,
+        coldStart: true,
+      },
+    });
+  });
+
+  it('accepts epoch milliseconds and keeps a failed attempt’s error as text', () => {
+    const result = parse({
+      eventId: 'e1',
+      correlationId: 'o-17',
+      step: 'payment.authorized',
+      status: 'failed',
+      time: 1_793_000_000_000,
+      error: { name: 'CardDeclined', message: 'insufficient funds', stack: 'x' },
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      event: { time: 1_793_000_000_000, status: 'failed', error: 'CardDeclined: insufficient funds', workflow: 'order-fulfilment' },
+    });
+  });
+
+  it('reads CloudEvents 1.0 structured JSON: correlationid extension over subject, traceparent, data', () => {
+    const base = {
+      specversion: '1.0',
+      id: 'ce-1',
+      type: 'user.registered',
+      source: '/identity',
+      time: '2026-11-02T09:00:00Z',
+      subject: 'u-1',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      data: { plan: 'free' },
+    };
+    expect(parse(base)).toEqual({
+      ok: true,
+      event: {
+        eventId: 'ce-1',
+        correlationId: 'u-1',
+        workflow: 'user-signup',
+        step: 'user.registered',
+        status: 'succeeded',
+        time: Date.parse('2026-11-02T09:00:00Z'),
+        source: '/identity',
+        traceId: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        attributes: { plan: 'free' },
+      },
+    });
+    expect(parse({ ...base, correlationid: 'u-2' })).toMatchObject({ event: { correlationId: 'u-2' } });
+    const { subject: _, ...noSubject } = base;
+    expect(parse(noSubject)).toMatchObject({ ok: false, reason: 'bad_shape' });
+    expect(parse({ ...base, specversion: '0.3' })).toMatchObject({ ok: false, reason: 'bad_shape' });
+  });
+
+  it('reads the EventBridge envelope: detail-type is the step, detail the attributes', () => {
+    const result = parse({
+      version: '0',
+      id: 'eb-1',
+      'detail-type': 'refund.requested',
+      source: 'com.shop.support',
+      account: '123456789012',
+      time: '2026-11-02T09:00:00Z',
+      region: 'eu-west-1',
+      resources: [],
+      detail: { correlationId: 'r-1', workflow: 'refund', amount: 20, traceId: 't-1' },
+    });
+    expect(result).toEqual({
+      ok: true,
+      event: {
+        eventId: 'eb-1',
+        correlationId: 'r-1',
+        workflow: 'refund',
+        step: 'refund.requested',
+        status: 'succeeded',
+        time: Date.parse('2026-11-02T09:00:00Z'),
+        source: 'com.shop.support',
+        traceId: 't-1',
+        attributes: { correlationId: 'r-1', workflow: 'refund', amount: 20, traceId: 't-1' },
+      },
+    });
+  });
+
+  it('keeps an unknown step of a known workflow (the engine records and ignores it)', () => {
+    const result = parse({ eventId: 'e', correlationId: 'o', workflow: 'refund', step: 'refund.aproved', time: 0 });
+    expect(result).toMatchObject({ ok: true, event: { workflow: 'refund', step: 'refund.aproved' } });
+  });
+});
+
+describe('invalid records are values with a reason, never exceptions', () => {
+  const ok = { eventId: 'e', correlationId: 'o', step: 'order.placed', time: '2026-11-02T09:00:00Z' };
+  it.each([
+    ['not_json', '{"eventId": ', /^not JSON/],
+    ['bad_shape', '[1,2]', /expected a JSON object/],
+    ['bad_shape', JSON.stringify({ ...ok, correlationId: '' }), /correlationId/],
+    ['bad_shape', JSON.stringify({ ...ok, correlationId: 'x'.repeat(257) }), /correlationId/],
+    ['bad_time', JSON.stringify({ ...ok, time: undefined }), /time is missing/],
+    ['bad_time', JSON.stringify({ ...ok, time: '2026-11-02T09:00:00' }), /not ISO-8601 with an offset/],
+    ['bad_time', JSON.stringify({ ...ok, time: '2026-13-45T09:00:00Z' }), /not a valid date/],
+    ['bad_time', JSON.stringify({ ...ok, time: -5 }), /not epoch milliseconds/],
+    ['unknown_workflow', JSON.stringify({ ...ok, workflow: 'order-fulfillment' }), /Did you mean "order-fulfilment"/],
+    ['unknown_step', JSON.stringify({ ...ok, step: 'invoice.sent' }), /no workflow has step "invoice.sent"/],
+  ])('%s: %s', (reason, input, message) => {
+    const result = parseEvent(input, config);
+    expect(result).toMatchObject({ ok: false, reason });
+    expect(result.ok ? '' : result.message).toMatch(message);
+  });
+
+  it('too_large: over 1 MiB, checked before parsing', () => {
+    const big = JSON.stringify({ ...ok, attributes: { blob: 'x'.repeat(1024 * 1024) } });
+    expect(parseEvent(big, config)).toMatchObject({ ok: false, reason: 'too_large' });
+    expect(parseEvent(Buffer.from(big), config)).toMatchObject({ ok: false, reason: 'too_large' });
+  });
+
+  it('ambiguous_step: a step two workflows share needs the workflow named', () => {
+    const shared = loadWorkflowFile('test/fixtures/shared-step.yml');
+    const result = parseEvent(JSON.stringify({ ...ok, step: 'email.sent' }), shared);
+    expect(result).toMatchObject({ ok: false, reason: 'ambiguous_step' });
+    expect(parseEvent(JSON.stringify({ ...ok, step: 'email.sent', workflow: 'b' }), shared)).toMatchObject({ ok: true });
+  });
+
+  it('reads UTF-8 bytes as Kinesis delivers them', () => {
+    expect(parseEvent(Buffer.from(JSON.stringify(ok)), config)).toMatchObject({ ok: true, event: { workflow: 'order-fulfilment' } });
+  });
+});
