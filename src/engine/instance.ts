@@ -32,8 +32,11 @@ export interface Instance {
   st: InstanceStatus;
   /** Completed after the workflow deadline. */
   late?: true;
-  /** Earliest event time seen: deadlines count from it until the start arrives. */
-  t0: number;
+  /**
+   * Earliest time of an event of a step the workflow defines: deadlines count from it until the
+   * start arrives. Absent while only unknown steps were seen; such an instance has no deadlines.
+   */
+  t0?: number;
   /** Step → done time (first success, or the count-th for counted steps). */
   done: Record<string, number>;
   /** Counted steps → their success times, earliest first, trimmed to the count once it is known. */

@@ -27,13 +27,12 @@ export interface EventTransition extends Transition {
 const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = { succeeded: 0, failed: 1, started: 2 };
 const STATUS_NAME = ['succeeded', 'failed', 'started'] as const;
 
-export function newInstance(workflow: string, correlationId: string, time: number): Instance {
+export function newInstance(workflow: string, correlationId: string): Instance {
   return {
     v: 1,
     wf: workflow,
     id: correlationId,
     st: 'running',
-    t0: time,
     done: {},
     fired: [],
     seen: [],
@@ -62,7 +61,7 @@ export function applyEvent(
   workflow: WorkflowModel,
   now: number,
 ): EventTransition {
-  const instance = current ?? newInstance(workflow.name, event.correlationId, event.time);
+  const instance = current ?? newInstance(workflow.name, event.correlationId);
   const seen = seenSet(instance);
   const hash = shortHash(event.eventId);
   if (seen.has(hash)) return { instance, alerts: [], effect: 'duplicate' };
@@ -72,29 +71,31 @@ export function applyEvent(
   seen.add(hash);
   instance.seen.push(hash);
   instance.tl.push(timelineRow(event));
-  if (event.time < instance.t0) instance.t0 = event.time;
 
   const stepIndex = workflow.stepIndex.get(event.step);
   if (stepIndex === undefined) {
+    // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
     return { instance, alerts, effect: 'ignored' };
   }
-  if (instance.st !== 'running' && instance.st !== 'timed_out')
-    return { instance, alerts, effect: 'recorded' };
-  if (event.status !== 'succeeded') return { instance, alerts, effect: 'applied' };
-
+  if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
+  const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
   const step = workflow.steps[stepIndex] as StepModel;
-  recordSuccess(instance, workflow, step, event);
+  const succeeded = event.status === 'succeeded';
+  // Done times are facts and stay up to date even after the end, so that what an ended instance
+  // shows as missing does not depend on arrival order; only its status is settled.
+  if (succeeded) recordSuccess(instance, workflow, step, event);
   if (instance.st === 'running') {
-    if (step.fails) end(instance, 'failed', now, alerts, workflow, 'workflow_failed', step.name, null, 0);
-    else if (step.cancels) {
+    if (succeeded && step.fails) {
+      end(instance, 'failed', now, alerts, workflow, 'workflow_failed', step.name, null, 0);
+    } else if (succeeded && step.cancels) {
       instance.st = 'cancelled';
       instance.end = now;
-    } else settle(instance, workflow, now, alerts);
-  } else {
+    } else settle(instance, workflow, now, alerts); // even an attempt may move t0, and so deadlines
+  } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
-  return { instance, alerts, effect: 'applied' };
+  return { instance, alerts, effect };
 }
 
 /** True when this event was already folded into the instance (same eventId). */
@@ -185,14 +186,17 @@ function readCount(value: unknown): number | undefined {
 /** Done times by step index, the start's actual time, and the time deadlines count from. */
 interface View {
   done: (number | undefined)[];
-  origin: number;
+  /** Undefined while the instance has seen only steps its workflow does not define. */
+  origin: number | undefined;
 }
 
 function view(instance: Instance, workflow: WorkflowModel): View {
   const done = workflow.steps.map((s) => instance.done[s.name]);
   const origin = done[0] ?? instance.t0;
   workflow.steps.forEach((s, i) => {
-    if (s.count !== undefined && 'fixed' in s.count && s.count.fixed === 0) done[i] = origin;
+    if (s.count !== undefined && 'fixed' in s.count && s.count.fixed === 0 && origin !== undefined) {
+      done[i] = origin;
+    }
   });
   return { done, origin };
 }
@@ -235,7 +239,7 @@ function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts
     }
   }
   const completedAt = completionTime(workflow, v, instance);
-  if (completedAt === undefined) return;
+  if (completedAt === undefined || v.origin === undefined) return;
   const deadline = v.origin + workflow.deadlineMs;
   if (completedAt > deadline) {
     instance.late = true;
@@ -260,7 +264,7 @@ function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts
 function resolveTimedOut(instance: Instance, workflow: WorkflowModel, now: number, alerts: Alert[]): void {
   const v = view(instance, workflow);
   const completedAt = completionTime(workflow, v, instance);
-  if (completedAt === undefined) return;
+  if (completedAt === undefined || v.origin === undefined) return;
   const deadline = v.origin + workflow.deadlineMs;
   instance.late = true;
   end(
@@ -306,8 +310,10 @@ function pending(instance: Instance, workflow: WorkflowModel, v: View): Pending[
     out.push({ due: deadline + grace, rank: 0, step, deadline });
   }
   if (instance.cx !== undefined) out.push({ due: instance.cx + grace, rank: 1, deadline: instance.cx });
-  const deadline = v.origin + workflow.deadlineMs;
-  out.push({ due: deadline + grace, rank: 2, deadline });
+  if (v.origin !== undefined) {
+    const deadline = v.origin + workflow.deadlineMs;
+    out.push({ due: deadline + grace, rank: 2, deadline });
+  }
   return out;
 }
 

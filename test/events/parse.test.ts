@@ -3,7 +3,8 @@ import { parseEvent } from '../../src/events/parse.js';
 import { loadWorkflowFile } from '../../src/workflow/load.js';
 
 const config = loadWorkflowFile('examples/workflows.yml');
-const parse = (value: unknown) => parseEvent(typeof value === 'string' ? value : JSON.stringify(value), config);
+const parse = (value: unknown) =>
+  parseEvent(typeof value === 'string' ? value : JSON.stringify(value), config);
 
 describe('event envelopes', () => {
   it('reads the native shape, with defaults and the producer fields', () => {
@@ -48,7 +49,12 @@ describe('event envelopes', () => {
     });
     expect(result).toMatchObject({
       ok: true,
-      event: { time: 1_793_000_000_000, status: 'failed', error: 'CardDeclined: insufficient funds', workflow: 'order-fulfilment' },
+      event: {
+        time: 1_793_000_000_000,
+        status: 'failed',
+        error: 'CardDeclined: insufficient funds',
+        workflow: 'order-fulfilment',
+      },
     });
   });
 
@@ -112,7 +118,13 @@ describe('event envelopes', () => {
   });
 
   it('keeps an unknown step of a known workflow (the engine records and ignores it)', () => {
-    const result = parse({ eventId: 'e', correlationId: 'o', workflow: 'refund', step: 'refund.aproved', time: 0 });
+    const result = parse({
+      eventId: 'e',
+      correlationId: 'o',
+      workflow: 'refund',
+      step: 'refund.aproved',
+      time: 0,
+    });
     expect(result).toMatchObject({ ok: true, event: { workflow: 'refund', step: 'refund.aproved' } });
   });
 });
@@ -128,7 +140,11 @@ describe('invalid records are values with a reason, never exceptions', () => {
     ['bad_time', JSON.stringify({ ...ok, time: '2026-11-02T09:00:00' }), /not ISO-8601 with an offset/],
     ['bad_time', JSON.stringify({ ...ok, time: '2026-13-45T09:00:00Z' }), /not a valid date/],
     ['bad_time', JSON.stringify({ ...ok, time: -5 }), /not epoch milliseconds/],
-    ['unknown_workflow', JSON.stringify({ ...ok, workflow: 'order-fulfillment' }), /Did you mean "order-fulfilment"/],
+    [
+      'unknown_workflow',
+      JSON.stringify({ ...ok, workflow: 'order-fulfillment' }),
+      /Did you mean "order-fulfilment"/,
+    ],
     ['unknown_step', JSON.stringify({ ...ok, step: 'invoice.sent' }), /no workflow has step "invoice.sent"/],
   ])('%s: %s', (reason, input, message) => {
     const result = parseEvent(input, config);
@@ -146,10 +162,15 @@ describe('invalid records are values with a reason, never exceptions', () => {
     const shared = loadWorkflowFile('test/fixtures/shared-step.yml');
     const result = parseEvent(JSON.stringify({ ...ok, step: 'email.sent' }), shared);
     expect(result).toMatchObject({ ok: false, reason: 'ambiguous_step' });
-    expect(parseEvent(JSON.stringify({ ...ok, step: 'email.sent', workflow: 'b' }), shared)).toMatchObject({ ok: true });
+    expect(parseEvent(JSON.stringify({ ...ok, step: 'email.sent', workflow: 'b' }), shared)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('reads UTF-8 bytes as Kinesis delivers them', () => {
-    expect(parseEvent(Buffer.from(JSON.stringify(ok)), config)).toMatchObject({ ok: true, event: { workflow: 'order-fulfilment' } });
+    expect(parseEvent(Buffer.from(JSON.stringify(ok)), config)).toMatchObject({
+      ok: true,
+      event: { workflow: 'order-fulfilment' },
+    });
   });
 });

@@ -63,13 +63,19 @@ describe('workflow file', () => {
   });
 
   it('refuses count.from naming an unknown step', () => {
-    expect(problems(wrap('    start: a\n    deadline: 1m\n    steps:\n      b: { count: { from: x, attribute: n } }\n'))).toEqual([
+    expect(
+      problems(
+        wrap('    start: a\n    deadline: 1m\n    steps:\n      b: { count: { from: x, attribute: n } }\n'),
+      ),
+    ).toEqual([
       '7:27 workflows.order.steps.b.count.from: unknown step "x" in count.from. (known steps: a, b)',
     ]);
   });
 
   it('refuses cycles in after, naming the whole cycle', () => {
-    const yaml = wrap('    start: a\n    deadline: 1m\n    steps:\n      b: { after: c }\n      c: { after: [b] }\n      d: { after: d }\n');
+    const yaml = wrap(
+      '    start: a\n    deadline: 1m\n    steps:\n      b: { after: c }\n      c: { after: [b] }\n      d: { after: d }\n',
+    );
     expect(problems(yaml)).toEqual([
       '7:19 workflows.order.steps.b.after: cycle in after: b → c → b; remove one of these after links',
       '9:19 workflows.order.steps.d.after: cycle in after: d → d; remove one of these after links',
@@ -96,7 +102,9 @@ workflows:
   });
 
   it('refuses a step in more than one of complete, fail and cancel, and the start in any', () => {
-    const yaml = wrap('    start: a\n    deadline: 1m\n    complete: [done]\n    fail: [done, a]\n    cancel: x\n');
+    const yaml = wrap(
+      '    start: a\n    deadline: 1m\n    complete: [done]\n    fail: [done, a]\n    cancel: x\n',
+    );
     expect(problems(yaml)).toEqual([
       '7:12 workflows.order.fail[0]: "done" is already in complete; a step can be in only one of complete, fail and cancel',
       '7:18 workflows.order.fail[1]: the start "a" cannot also fail the workflow; list another step',
@@ -118,7 +126,9 @@ workflows:
       '4:5 workflows.a.start: missing required key "start"; add it here',
     ]);
     expect(problems('version: 1\nworkflows: {}\n')).toEqual(['2:12 workflows: define at least one workflow']);
-    expect(problems('version: 1\nworkflows:\n  a:\n    start: x\n    deadline: 1m\n    severity: urgent\n')).toEqual([
+    expect(
+      problems('version: 1\nworkflows:\n  a:\n    start: x\n    deadline: 1m\n    severity: urgent\n'),
+    ).toEqual([
       '6:15 workflows.a.severity: "urgent" is not a severity: use one of low, medium, high, critical',
     ]);
   });

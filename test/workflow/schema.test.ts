@@ -10,7 +10,9 @@ describe('JSON Schema of the workflow file', () => {
 
   it('describes the keys editors should offer, and refuses unknown ones', () => {
     const schema = workflowFileJsonSchema() as {
-      properties: { workflows: { additionalProperties: { properties: object; additionalProperties: boolean } } };
+      properties: {
+        workflows: { additionalProperties: { properties: object; additionalProperties: boolean } };
+      };
       required: string[];
     };
     const workflow = schema.properties.workflows.additionalProperties;
