@@ -29,7 +29,11 @@ Exit codes: 0 ok, 1 invalid workflow file, 2 usage or input error.
 /** Progress bars pay off only for inputs that take a while. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
-export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WriteStream = process.stderr,
+): Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
