@@ -47,8 +47,8 @@ export interface Instance {
   cx?: number;
   /** Observed time at which it ended. */
   end?: number;
-  /** Alerts raised, as `kind` or `kind:step`: at most one of each. */
-  fired: string[];
+  /** Alerts raised, as `kind` or `kind:step`: at most one of each. Absent while none. */
+  fired?: string[];
   /** Short hashes of the eventIds seen, to drop redeliveries. */
   seen: string[];
   /** Every event recorded, in arrival order. */

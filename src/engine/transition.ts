@@ -34,21 +34,31 @@ export function newInstance(workflow: string, correlationId: string): Instance {
     id: correlationId,
     st: 'running',
     done: {},
-    fired: [],
     seen: [],
     tl: [],
   };
 }
 
-// The eventId hashes as a Set, built once per instance object: dedup stays O(1) per event.
-const seenSets = new WeakMap<Instance, Set<string>>();
-function seenSet(instance: Instance): Set<string> {
-  let set = seenSets.get(instance);
+// Dedup stays O(1) per event for instances with many events: past SMALL hashes, a Set is built
+// once per instance object and kept on a non-enumerable symbol property that JSON does not see.
+// Below that, a scan of a short array is faster than a Set and allocates nothing.
+const SMALL = 32;
+const SEEN = Symbol('seen');
+type WithSeen = Instance & { [SEEN]?: Set<string> };
+
+function hasSeen(instance: WithSeen, hash: string): boolean {
+  if (instance.seen.length <= SMALL) return instance.seen.includes(hash);
+  let set = instance[SEEN];
   if (!set) {
     set = new Set(instance.seen);
-    seenSets.set(instance, set);
+    Object.defineProperty(instance, SEEN, { value: set, enumerable: false });
   }
-  return set;
+  return set.has(hash);
+}
+
+function markSeen(instance: WithSeen, hash: string): void {
+  instance.seen.push(hash);
+  instance[SEEN]?.add(hash);
 }
 
 /**
@@ -62,14 +72,13 @@ export function applyEvent(
   now: number,
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  const seen = seenSet(instance);
   const hash = shortHash(event.eventId);
-  if (seen.has(hash)) return { instance, alerts: [], effect: 'duplicate' };
+  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate' };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
-  const alerts = current === undefined ? [] : advance(instance, workflow, now).alerts;
-  seen.add(hash);
-  instance.seen.push(hash);
+  const alerts: Alert[] = [];
+  if (current !== undefined) advanceInto(instance, workflow, now, false, alerts);
+  markSeen(instance, hash);
   instance.tl.push(timelineRow(event));
 
   const stepIndex = workflow.stepIndex.get(event.step);
@@ -100,22 +109,33 @@ export function applyEvent(
 
 /** True when this event was already folded into the instance (same eventId). */
 export function isDuplicate(instance: Instance | undefined, eventId: string): boolean {
-  return instance !== undefined && seenSet(instance).has(shortHash(eventId));
+  return instance !== undefined && hasSeen(instance, shortHash(eventId));
 }
 
 function timelineRow(event: TelemetryEvent): TimelineRow {
-  const row: TimelineRow = [
-    event.step,
-    STATUS_CODE[event.status],
-    event.time,
-    event.source ?? null,
-    event.traceId ?? null,
-    event.durationMs ?? null,
-    event.coldStart ?? null,
-    event.error ?? null,
-  ];
-  while (row.length > 3 && row[row.length - 1] === null) row.pop();
-  return row;
+  const { source, traceId, durationMs, coldStart, error } = event;
+  const status = STATUS_CODE[event.status];
+  // Trailing absent fields are left off: most events carry a source and a trace ID, and no more.
+  if (error !== undefined) {
+    return [
+      event.step,
+      status,
+      event.time,
+      source ?? null,
+      traceId ?? null,
+      durationMs ?? null,
+      coldStart ?? null,
+      error,
+    ];
+  }
+  if (coldStart !== undefined) {
+    return [event.step, status, event.time, source ?? null, traceId ?? null, durationMs ?? null, coldStart];
+  }
+  if (durationMs !== undefined)
+    return [event.step, status, event.time, source ?? null, traceId ?? null, durationMs];
+  if (traceId !== undefined) return [event.step, status, event.time, source ?? null, traceId];
+  if (source !== undefined) return [event.step, status, event.time, source];
+  return [event.step, status, event.time];
 }
 
 function recordSuccess(
@@ -183,64 +203,84 @@ function readCount(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
-/** Done times by step index, the start's actual time, and the time deadlines count from. */
-interface View {
-  done: (number | undefined)[];
-  /** Undefined while the instance has seen only steps its workflow does not define. */
-  origin: number | undefined;
+/**
+ * Done times by step index (NaN: not done) in a buffer reused per workflow: the engine runs these
+ * checks on every event, so they allocate nothing. Index 0 holds the start's actual time.
+ */
+interface Scratch {
+  done: Float64Array;
+  overdueKeys: string[];
+}
+const scratches = new WeakMap<WorkflowModel, Scratch>();
+
+function scratchFor(workflow: WorkflowModel): Scratch {
+  let scratch = scratches.get(workflow);
+  if (!scratch) {
+    scratch = {
+      done: new Float64Array(workflow.steps.length),
+      overdueKeys: workflow.steps.map((s) => `step_overdue:${s.name}`),
+    };
+    scratches.set(workflow, scratch);
+  }
+  return scratch;
 }
 
-function view(instance: Instance, workflow: WorkflowModel): View {
-  const done = workflow.steps.map((s) => instance.done[s.name]);
-  const origin = done[0] ?? instance.t0;
-  workflow.steps.forEach((s, i) => {
-    if (s.count !== undefined && 'fixed' in s.count && s.count.fixed === 0 && origin !== undefined) {
-      done[i] = origin;
-    }
-  });
-  return { done, origin };
+/** Fills the scratch buffer; returns the time deadlines count from (NaN when there is none yet). */
+function load(instance: Instance, workflow: WorkflowModel, done: Float64Array): number {
+  const steps = workflow.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const t = instance.done[(steps[i] as StepModel).name];
+    done[i] = t === undefined ? Number.NaN : t;
+  }
+  const origin = Number.isNaN(done[0] as number) ? (instance.t0 ?? Number.NaN) : (done[0] as number);
+  for (let i = 1; i < steps.length; i++) {
+    const count = (steps[i] as StepModel).count;
+    if (count !== undefined && 'fixed' in count && count.fixed === 0) done[i] = origin;
+  }
+  return origin;
 }
 
-/** The latest done time among a step's `after` steps plus `within`; undefined until all are done. */
-function stepDeadline(step: StepModel, v: View): number | undefined {
-  if (step.withinMs === undefined) return undefined;
+/** The latest done time among a step's `after` steps plus `within`; NaN until all are done. */
+function stepDeadline(step: StepModel, done: Float64Array, origin: number): number {
+  if (step.withinMs === undefined) return Number.NaN;
   let latest = Number.NEGATIVE_INFINITY;
   for (const a of step.after) {
-    const t = a === 0 ? v.origin : v.done[a];
-    if (t === undefined) return undefined;
+    const t = a === 0 ? origin : (done[a] as number);
+    if (Number.isNaN(t)) return Number.NaN;
     if (t > latest) latest = t;
   }
   return latest + step.withinMs;
 }
 
-const fired = (instance: Instance, key: string) => instance.fired.includes(key);
+const fired = (instance: Instance, key: string) => instance.fired?.includes(key) === true;
 
 /** After an event: late steps, order, completion. Only for a running instance. */
 function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts: Alert[]): void {
-  const v = view(instance, workflow);
+  const { done } = scratchFor(workflow);
+  const origin = load(instance, workflow, done);
   for (const step of workflow.steps) {
     if (!step.required || step.index === 0) continue;
-    const done = v.done[step.index];
-    const deadline = stepDeadline(step, v);
-    if (done === undefined || deadline === undefined || done <= deadline) continue;
-    raise(instance, workflow, alerts, now, 'step_overdue', step.name, deadline, done - deadline);
+    const t = done[step.index] as number;
+    const deadline = stepDeadline(step, done, origin);
+    if (t > deadline)
+      raise(instance, workflow, alerts, now, 'step_overdue', step.name, deadline, t - deadline);
   }
   if (workflow.strictOrder) {
     for (const step of workflow.steps) {
-      const t = v.done[step.index];
-      if (t === undefined || step.index === 0) continue;
+      const t = done[step.index] as number;
+      if (Number.isNaN(t) || step.index === 0) continue;
       for (const a of step.after) {
-        const before = v.done[a];
-        if (before !== undefined && t < before) {
+        const before = done[a] as number;
+        if (t < before) {
           raise(instance, workflow, alerts, now, 'out_of_order', step.name, null, before - t);
           break;
         }
       }
     }
   }
-  const completedAt = completionTime(workflow, v, instance);
-  if (completedAt === undefined || v.origin === undefined) return;
-  const deadline = v.origin + workflow.deadlineMs;
+  const completedAt = completionTime(workflow, done, instance);
+  if (Number.isNaN(completedAt) || Number.isNaN(origin)) return;
+  const deadline = origin + workflow.deadlineMs;
   if (completedAt > deadline) {
     instance.late = true;
     end(
@@ -262,69 +302,57 @@ function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts
 
 /** A timed-out instance moves once more: when it completes after all, late. */
 function resolveTimedOut(instance: Instance, workflow: WorkflowModel, now: number, alerts: Alert[]): void {
-  const v = view(instance, workflow);
-  const completedAt = completionTime(workflow, v, instance);
-  if (completedAt === undefined || v.origin === undefined) return;
-  const deadline = v.origin + workflow.deadlineMs;
+  const { done } = scratchFor(workflow);
+  const origin = load(instance, workflow, done);
+  const completedAt = completionTime(workflow, done, instance);
+  if (Number.isNaN(completedAt) || Number.isNaN(origin)) return;
+  const deadline = origin + workflow.deadlineMs;
   instance.late = true;
-  end(
-    instance,
-    'completed',
-    now,
-    alerts,
-    workflow,
-    'completed_late',
-    null,
-    deadline,
-    Math.max(0, completedAt - deadline),
-  );
+  const lateBy = Math.max(0, completedAt - deadline);
+  end(instance, 'completed', now, alerts, workflow, 'completed_late', null, deadline, lateBy);
 }
 
 /** Every required step done and, where `complete` is given, one of its steps seen: the latest of those. */
-function completionTime(workflow: WorkflowModel, v: View, instance: Instance): number | undefined {
+function completionTime(workflow: WorkflowModel, done: Float64Array, instance: Instance): number {
   let latest = Number.NEGATIVE_INFINITY;
   for (const step of workflow.steps) {
     if (!step.required) continue;
-    const t = v.done[step.index];
-    if (t === undefined) return undefined;
+    const t = done[step.index] as number;
+    if (Number.isNaN(t)) return Number.NaN;
     if (t > latest) latest = t;
   }
   if (workflow.hasCompleteList) {
-    if (instance.cx === undefined) return undefined;
+    if (instance.cx === undefined) return Number.NaN;
     if (instance.cx > latest) latest = instance.cx;
   }
   return latest;
 }
 
-type Pending = { due: number; rank: number; step?: StepModel; deadline: number };
-
-/** Deadlines not yet final, each with the observed time at which it becomes final. */
-function pending(instance: Instance, workflow: WorkflowModel, v: View): Pending[] {
+/**
+ * The earliest observed time at which a pending deadline becomes final (Infinity: none). Pending:
+ * required steps not done whose deadline is known, a `complete` step seen early, the workflow's own.
+ */
+function earliestDue(instance: Instance, workflow: WorkflowModel, scratch: Scratch, origin: number): number {
+  const { done, overdueKeys } = scratch;
   const grace = workflow.graceMs;
-  const out: Pending[] = [];
-  for (const i of workflow.byName) {
-    const step = workflow.steps[i] as StepModel;
-    if (!step.required || i === 0 || v.done[i] !== undefined) continue;
-    const deadline = stepDeadline(step, v);
-    if (deadline === undefined || fired(instance, `step_overdue:${step.name}`)) continue;
-    out.push({ due: deadline + grace, rank: 0, step, deadline });
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const step of workflow.steps) {
+    if (!step.required || step.index === 0 || !Number.isNaN(done[step.index] as number)) continue;
+    const due = stepDeadline(step, done, origin) + grace;
+    if (due < earliest && !fired(instance, overdueKeys[step.index] as string)) earliest = due;
   }
-  if (instance.cx !== undefined) out.push({ due: instance.cx + grace, rank: 1, deadline: instance.cx });
-  if (v.origin !== undefined) {
-    const deadline = v.origin + workflow.deadlineMs;
-    out.push({ due: deadline + grace, rank: 2, deadline });
-  }
-  return out;
+  if (instance.cx !== undefined && instance.cx + grace < earliest) earliest = instance.cx + grace;
+  const workflowDue = origin + workflow.deadlineMs + grace;
+  if (workflowDue < earliest) earliest = workflowDue;
+  return earliest;
 }
 
 /** The earliest observed time at which advancing this instance could change anything. */
 export function nextWake(instance: Instance, workflow: WorkflowModel): number | undefined {
   if (instance.st !== 'running') return undefined;
-  let earliest: number | undefined;
-  for (const p of pending(instance, workflow, view(instance, workflow))) {
-    if (earliest === undefined || p.due < earliest) earliest = p.due;
-  }
-  return earliest;
+  const scratch = scratchFor(workflow);
+  const due = earliestDue(instance, workflow, scratch, load(instance, workflow, scratch.done));
+  return Number.isFinite(due) ? due : undefined;
 }
 
 /**
@@ -339,45 +367,49 @@ export function advance(
   options: { once?: boolean } = {},
 ): Transition {
   const alerts: Alert[] = [];
-  while (instance.st === 'running') {
-    const v = view(instance, workflow);
-    const all = pending(instance, workflow, v);
-    let due = Number.POSITIVE_INFINITY;
-    for (const p of all) if (p.due < due) due = p.due;
-    if (due > now) break;
-    for (const p of all) {
-      if (p.due !== due || instance.st !== 'running') continue;
-      if (p.rank === 0 && p.step) {
-        raise(instance, workflow, alerts, now, 'step_overdue', p.step.name, p.deadline, now - p.deadline);
-      } else if (p.rank === 1) {
-        end(
-          instance,
-          'incomplete',
-          now,
-          alerts,
-          workflow,
-          'workflow_incomplete',
-          null,
-          p.deadline,
-          now - p.deadline,
-        );
-      } else {
-        end(
-          instance,
-          'timed_out',
-          now,
-          alerts,
-          workflow,
-          'workflow_timed_out',
-          null,
-          p.deadline,
-          now - p.deadline,
-        );
-      }
-    }
-    if (options.once) break;
-  }
+  advanceInto(instance, workflow, now, options.once === true, alerts);
   return { instance, alerts };
+}
+
+function advanceInto(
+  instance: Instance,
+  workflow: WorkflowModel,
+  now: number,
+  once: boolean,
+  alerts: Alert[],
+): void {
+  const scratch = scratchFor(workflow);
+  const grace = workflow.graceMs;
+  while (instance.st === 'running') {
+    const origin = load(instance, workflow, scratch.done);
+    const due = earliestDue(instance, workflow, scratch, origin);
+    if (!(due <= now)) break;
+    for (const i of workflow.byName) {
+      const step = workflow.steps[i] as StepModel;
+      if (!step.required || i === 0 || !Number.isNaN(scratch.done[i] as number)) continue;
+      const deadline = stepDeadline(step, scratch.done, origin);
+      if (deadline + grace !== due) continue;
+      raise(instance, workflow, alerts, now, 'step_overdue', step.name, deadline, now - deadline);
+    }
+    if (instance.cx !== undefined && instance.cx + grace === due) {
+      const deadline = instance.cx;
+      end(
+        instance,
+        'incomplete',
+        now,
+        alerts,
+        workflow,
+        'workflow_incomplete',
+        null,
+        deadline,
+        now - deadline,
+      );
+    } else if (origin + workflow.deadlineMs + grace === due) {
+      const deadline = origin + workflow.deadlineMs;
+      end(instance, 'timed_out', now, alerts, workflow, 'workflow_timed_out', null, deadline, now - deadline);
+    }
+    if (once) break;
+  }
 }
 
 function end(
@@ -408,7 +440,7 @@ function raise(
 ): void {
   const key = step === null ? kind : `${kind}:${step}`;
   if (fired(instance, key)) return;
-  instance.fired.push(key);
+  (instance.fired ??= []).push(key);
   const timeline = timelineOf(instance, workflow);
   alerts.push({
     alertId: alertId(workflow.name, instance.id, kind, step),
@@ -429,8 +461,10 @@ function raise(
 
 /** Required steps not done yet, in workflow order. */
 export function missingSteps(instance: Instance, workflow: WorkflowModel): string[] {
-  const v = view(instance, workflow);
-  return workflow.steps.filter((s) => s.required && v.done[s.index] === undefined).map((s) => s.name);
+  const zeroCount = (s: StepModel) => s.count !== undefined && 'fixed' in s.count && s.count.fixed === 0;
+  return workflow.steps
+    .filter((s) => s.required && instance.done[s.name] === undefined && !zeroCount(s))
+    .map((s) => s.name);
 }
 
 /** The recorded events by event time (arrival order among equal times), for people. */

@@ -1,0 +1,61 @@
+// npm run bench: prints the figures the README quotes. Each measurement runs in its own process
+// so that peak RSS belongs to it alone.
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { benchEvents } from './workload.js';
+
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
+
+function child(script: string, ...args: string[]) {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join('bench', script), ...args], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string);
+}
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+console.log(
+  `overdue benchmark · node ${process.version} · ${INSTANCES.toLocaleString('en-US')} instances × 6 steps\n`,
+);
+
+const engine = child('engine-bench.ts', String(INSTANCES));
+console.log('engine (one core, pre-parsed events, 5 runs after a warm-up)');
+console.log(`  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`);
+console.log(
+  `  events                ${fmt(engine.events)} in ${fmt(engine.seconds * 1000)} ms, ${fmt(engine.alerts)} alerts`,
+);
+console.log(
+  `  typical instance      ${fmt(engine.typicalInstanceBytes)} bytes serialized (6 steps, source + traceId each; target ≤ 1 KB)`,
+);
+console.log(
+  `  peak RSS              ${fmt(engine.maxRssMiB)} MiB (all ${fmt(INSTANCES)} instances and events in memory)\n`,
+);
+
+const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
+try {
+  const file = join(dir, 'events.ndjson');
+  const out = createWriteStream(file);
+  for (const event of benchEvents(INSTANCES)) {
+    if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const size = statSync(file).size;
+  const parse = child('replay-bench.ts', file, 'parse');
+  const replay = child('replay-bench.ts', file, 'replay');
+  console.log(`replay (${fmt(size / 1048576, 1)} MiB NDJSON, ${fmt(parse.lines)} lines)`);
+  console.log(
+    `  read + JSON.parse     ${fmt(parse.seconds * 1000)} ms, peak RSS ${fmt(parse.maxRssMiB)} MiB`,
+  );
+  console.log(
+    `  overdue replay        ${fmt(replay.seconds * 1000)} ms, peak RSS ${fmt(replay.maxRssMiB)} MiB`,
+  );
+  console.log(`  ratio                 ${fmt(replay.seconds / parse.seconds, 2)}×   (target ≤ 3×)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
