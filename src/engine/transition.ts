@@ -22,6 +22,8 @@ export interface Transition {
 
 export interface EventTransition extends Transition {
   effect: EventEffect;
+  /** nextWake of the returned instance, computed while its state is at hand. */
+  wake: number | undefined;
 }
 
 const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = { succeeded: 0, failed: 1, started: 2 };
@@ -70,22 +72,26 @@ export function applyEvent(
   event: TelemetryEvent,
   workflow: WorkflowModel,
   now: number,
+  hash: string = eventHash(event.eventId),
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  const hash = shortHash(event.eventId);
-  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate' };
+  if (hasSeen(instance, hash))
+    return { instance, alerts: [], effect: 'duplicate', wake: nextWake(instance, workflow) };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
   const alerts: Alert[] = [];
   if (current !== undefined) advanceInto(instance, workflow, now, false, alerts);
   markSeen(instance, hash);
-  instance.tl.push(timelineRow(event));
-
   const stepIndex = workflow.stepIndex.get(event.step);
+  // The model's own string for a known step: one copy in memory, not one per event.
+  instance.tl.push(
+    timelineRow(event, stepIndex === undefined ? event.step : (workflow.steps[stepIndex] as StepModel).name),
+  );
+
   if (stepIndex === undefined) {
     // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
-    return { instance, alerts, effect: 'ignored' };
+    return { instance, alerts, effect: 'ignored', wake: nextWake(instance, workflow) };
   }
   if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
   const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
@@ -100,25 +106,36 @@ export function applyEvent(
     } else if (succeeded && step.cancels) {
       instance.st = 'cancelled';
       instance.end = now;
-    } else settle(instance, workflow, now, alerts); // even an attempt may move t0, and so deadlines
+    } else {
+      // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
+      const origin = settle(instance, workflow, now, alerts);
+      const wake =
+        instance.st === 'running'
+          ? earliestDue(instance, workflow, scratchFor(workflow), origin)
+          : Number.NaN;
+      return { instance, alerts, effect, wake: Number.isFinite(wake) ? wake : undefined };
+    }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
-  return { instance, alerts, effect };
+  return { instance, alerts, effect, wake: nextWake(instance, workflow) };
 }
 
-/** True when this event was already folded into the instance (same eventId). */
-export function isDuplicate(instance: Instance | undefined, eventId: string): boolean {
-  return instance !== undefined && hasSeen(instance, shortHash(eventId));
+/** What an instance remembers of an eventId; callers that check for duplicates first pass it on. */
+export const eventHash = shortHash;
+
+/** True when this event was already folded into the instance (same eventId hash). */
+export function isDuplicate(instance: Instance | undefined, hash: string): boolean {
+  return instance !== undefined && hasSeen(instance, hash);
 }
 
-function timelineRow(event: TelemetryEvent): TimelineRow {
+function timelineRow(event: TelemetryEvent, step: string): TimelineRow {
   const { source, traceId, durationMs, coldStart, error } = event;
   const status = STATUS_CODE[event.status];
   // Trailing absent fields are left off: most events carry a source and a trace ID, and no more.
   if (error !== undefined) {
     return [
-      event.step,
+      step,
       status,
       event.time,
       source ?? null,
@@ -129,13 +146,13 @@ function timelineRow(event: TelemetryEvent): TimelineRow {
     ];
   }
   if (coldStart !== undefined) {
-    return [event.step, status, event.time, source ?? null, traceId ?? null, durationMs ?? null, coldStart];
+    return [step, status, event.time, source ?? null, traceId ?? null, durationMs ?? null, coldStart];
   }
   if (durationMs !== undefined)
-    return [event.step, status, event.time, source ?? null, traceId ?? null, durationMs];
-  if (traceId !== undefined) return [event.step, status, event.time, source ?? null, traceId];
-  if (source !== undefined) return [event.step, status, event.time, source];
-  return [event.step, status, event.time];
+    return [step, status, event.time, source ?? null, traceId ?? null, durationMs];
+  if (traceId !== undefined) return [step, status, event.time, source ?? null, traceId];
+  if (source !== undefined) return [step, status, event.time, source];
+  return [step, status, event.time];
 }
 
 function recordSuccess(
@@ -255,7 +272,8 @@ function stepDeadline(step: StepModel, done: Float64Array, origin: number): numb
 const fired = (instance: Instance, key: string) => instance.fired?.includes(key) === true;
 
 /** After an event: late steps, order, completion. Only for a running instance. */
-function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts: Alert[]): void {
+/** Returns the time deadlines count from, with the scratch buffer still loaded for this instance. */
+function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts: Alert[]): number {
   const { done } = scratchFor(workflow);
   const origin = load(instance, workflow, done);
   for (const step of workflow.steps) {
@@ -279,7 +297,7 @@ function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts
     }
   }
   const completedAt = completionTime(workflow, done, instance);
-  if (Number.isNaN(completedAt) || Number.isNaN(origin)) return;
+  if (Number.isNaN(completedAt) || Number.isNaN(origin)) return origin;
   const deadline = origin + workflow.deadlineMs;
   if (completedAt > deadline) {
     instance.late = true;
@@ -298,6 +316,7 @@ function settle(instance: Instance, workflow: WorkflowModel, now: number, alerts
     instance.st = 'completed';
     instance.end = now;
   }
+  return origin;
 }
 
 /** A timed-out instance moves once more: when it completes after all, late. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { WorkflowConfig } from '../workflow/model.js';
 import { didYouMean } from '../workflow/suggest.js';
+import { isPlainNativeEvent, parseUtcTimestamp } from './fast-path.js';
 import { type InvalidReason, MAX_EVENT_BYTES, type ParseResult, type TelemetryEvent } from './telemetry.js';
 
 // Correlation IDs become Kinesis partition keys, which are at most 256 characters.
@@ -60,7 +61,11 @@ const eventBridge = z.looseObject({
   }),
 });
 
-type Draft = Omit<TelemetryEvent, 'workflow' | 'time'> & { workflow: string | undefined; time: unknown };
+/** An event being read: mutable, and its workflow and time not yet checked. */
+type Draft = { -readonly [K in keyof Omit<TelemetryEvent, 'workflow' | 'time'>]: TelemetryEvent[K] } & {
+  workflow: string | undefined;
+  time: unknown;
+};
 
 type Invalid = Extract<ParseResult, { ok: false }>;
 
@@ -77,7 +82,13 @@ function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
  * so that a caller can quarantine it and go on.
  */
 export function parseEvent(input: string | Uint8Array, config: WorkflowConfig): ParseResult {
-  const bytes = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: short strings need no byte count.
+  const bytes =
+    typeof input !== 'string'
+      ? input.byteLength
+      : input.length * 3 <= MAX_EVENT_BYTES
+        ? 0
+        : Buffer.byteLength(input, 'utf8');
   if (bytes > MAX_EVENT_BYTES) {
     return invalid('too_large', `record is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES} (1 MiB)`);
   }
@@ -96,6 +107,7 @@ export function parseEvent(input: string | Uint8Array, config: WorkflowConfig): 
 }
 
 function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
+  // Built by assignment rather than spreads: this runs once per record on the hot path.
   if ('specversion' in json) {
     const r = cloudEvent.safeParse(json);
     if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'CloudEvents'));
@@ -104,64 +116,61 @@ function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
     if (correlationId === undefined) {
       return invalid('bad_shape', 'CloudEvents event has no correlationid extension and no subject');
     }
-    return {
-      eventId: e.id,
-      correlationId,
-      workflow: e.workflow,
-      step: e.type,
-      status: e.status ?? 'succeeded',
-      time: e.time,
-      source: e.source,
-      ...(e.traceparent === undefined ? {} : { traceId: e.traceparent }),
-      ...(isRecord(e.data) ? { attributes: e.data } : {}),
-    };
+    const draft = start(e.id, correlationId, e.workflow, e.type, e.status, e.time);
+    draft.source = e.source;
+    if (e.traceparent !== undefined) draft.traceId = e.traceparent;
+    if (isRecord(e.data)) draft.attributes = e.data;
+    return draft;
   }
   if ('detail-type' in json) {
     const r = eventBridge.safeParse(json);
     if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'EventBridge'));
     const e = r.data;
     const d = e.detail;
-    return {
-      eventId: e.id,
-      correlationId: d.correlationId,
-      workflow: d.workflow,
-      step: e['detail-type'],
-      status: d.status ?? 'succeeded',
-      time: e.time,
-      source: e.source,
-      attributes: d,
-      ...optional(d),
-    };
+    const draft = start(e.id, d.correlationId, d.workflow, e['detail-type'], d.status, e.time);
+    draft.source = e.source;
+    draft.attributes = d;
+    return producerFields(draft, d);
   }
-  const r = native.safeParse(json);
-  if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'telemetry'));
-  const e = r.data;
-  return {
-    eventId: e.eventId,
-    correlationId: e.correlationId,
-    workflow: e.workflow,
-    step: e.step,
-    status: e.status ?? 'succeeded',
-    time: e.time,
-    ...(e.source === undefined ? {} : { source: e.source }),
-    ...(e.attributes === undefined ? {} : { attributes: e.attributes }),
-    ...optional(e),
-  };
+  let e: z.infer<typeof native>;
+  if (isPlainNativeEvent(json)) e = json as z.infer<typeof native>;
+  else {
+    const r = native.safeParse(json);
+    if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'telemetry'));
+    e = r.data;
+  }
+  const draft = start(e.eventId, e.correlationId, e.workflow, e.step, e.status, e.time);
+  if (e.source !== undefined) draft.source = e.source;
+  if (e.attributes !== undefined) draft.attributes = e.attributes;
+  return producerFields(draft, e);
+}
+
+function start(
+  eventId: string,
+  correlationId: string,
+  workflow: string | undefined,
+  step: string,
+  status: TelemetryEvent['status'] | undefined,
+  time: unknown,
+): Draft {
+  return { eventId, correlationId, workflow, step, status: status ?? 'succeeded', time };
 }
 
 /** The producer-side fields shared by the native shape and EventBridge `detail`. */
-function optional(e: {
-  traceId?: string | undefined;
-  error?: string | { name?: string | undefined; message?: string | undefined } | undefined;
-  durationMs?: number | undefined;
-  coldStart?: boolean | undefined;
-}) {
-  return {
-    ...(e.traceId === undefined ? {} : { traceId: e.traceId }),
-    ...(e.error === undefined ? {} : { error: errorText(e.error) }),
-    ...(e.durationMs === undefined ? {} : { durationMs: e.durationMs }),
-    ...(e.coldStart === undefined ? {} : { coldStart: e.coldStart }),
-  };
+function producerFields(
+  draft: Draft,
+  e: {
+    traceId?: string | undefined;
+    error?: string | { name?: string | undefined; message?: string | undefined } | undefined;
+    durationMs?: number | undefined;
+    coldStart?: boolean | undefined;
+  },
+): Draft {
+  if (e.traceId !== undefined) draft.traceId = e.traceId;
+  if (e.error !== undefined) draft.error = errorText(e.error);
+  if (e.durationMs !== undefined) draft.durationMs = e.durationMs;
+  if (e.coldStart !== undefined) draft.coldStart = e.coldStart;
+  return draft;
 }
 
 function errorText(error: string | { name?: string | undefined; message?: string | undefined }): string {
@@ -194,7 +203,10 @@ function resolve(draft: Draft, config: WorkflowConfig): ParseResult {
     const hint = didYouMean(workflow, config.workflows.keys());
     return invalid('unknown_workflow', `unknown workflow ${JSON.stringify(workflow)}.${hint}`);
   }
-  return { ok: true, event: { ...draft, workflow, time } };
+  const event = draft as Draft & { workflow: string; time: number };
+  event.workflow = workflow;
+  event.time = time;
+  return { ok: true, event };
 }
 
 // An offset is required: a local time means a different instant on every machine.
@@ -210,6 +222,8 @@ export function parseTime(value: unknown): number | string {
   }
   if (typeof value !== 'string')
     return 'time must be an ISO-8601 string with an offset, or epoch milliseconds';
+  const fast = parseUtcTimestamp(value);
+  if (!Number.isNaN(fast)) return fast;
   if (!ISO_WITH_OFFSET.test(value)) {
     return `time ${JSON.stringify(value)} is not ISO-8601 with an offset (for example 2026-11-26T10:00:00Z)`;
   }

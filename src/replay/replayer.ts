@@ -1,6 +1,6 @@
 import type { Alert } from '../engine/alert.js';
 import type { Instance, InstanceStatus } from '../engine/instance.js';
-import { advance, applyEvent, isDuplicate, missingSteps, nextWake } from '../engine/transition.js';
+import { advance, applyEvent, eventHash, isDuplicate, missingSteps, nextWake } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
 import type { InvalidReason } from '../events/telemetry.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
@@ -44,15 +44,10 @@ export interface ReplayResult {
 interface Live {
   instance: Instance;
   model: WorkflowModel;
-  /** The wake time this instance is queued under; stale heap entries are skipped. */
+  /** When advancing it could next change anything; undefined once it has ended. */
   wake: number | undefined;
-}
-
-interface Due {
-  wake: number;
-  key: string;
-  workflow: string;
-  correlationId: string;
+  /** The time of its one current entry in the heap, which may be earlier than `wake`. */
+  queued: number | undefined;
 }
 
 const MAX_INVALID_KEPT = 1000;
@@ -63,16 +58,16 @@ const MAX_INVALID_KEPT = 1000;
  */
 export class Replayer {
   private observed = Number.NEGATIVE_INFINITY;
-  private readonly live = new Map<string, Live>();
+  /** workflow → its model and its instances by correlation ID. */
+  private readonly live = new Map<string, { model: WorkflowModel; instances: Map<string, Live> }>();
   private readonly ended = new Map<string, InstanceSummary>();
   // Instances that ended, oldest first: dropped from `live` once their retention has passed.
-  private readonly endedQueue: { key: string; end: number }[] = [];
+  private readonly endedQueue: { entry: Live; end: number }[] = [];
   private endedHead = 0;
-  private readonly due = new MinHeap<Due>(
-    (a, b) =>
-      a.wake < b.wake ||
-      (a.wake === b.wake &&
-        (a.workflow < b.workflow || (a.workflow === b.workflow && a.correlationId < b.correlationId))),
+  // Wake-ups in global deadline order. An instance whose wake-up moves later keeps its earlier
+  // entry, which is re-queued when it comes up: most events move wake-ups later, so most need no push.
+  private readonly due = new MinHeap<Live>(
+    (a, b) => a.model.name < b.model.name || (a.model.name === b.model.name && a.instance.id < b.instance.id),
   );
   private readonly alerts: Alert[] = [];
   private readonly invalidLines: InvalidLine[] = [];
@@ -85,11 +80,13 @@ export class Replayer {
     invalidByReason: {} as Partial<Record<InvalidReason, number>>,
   };
 
-  constructor(private readonly config: WorkflowConfig) {}
+  constructor(private readonly config: WorkflowConfig) {
+    for (const [name, model] of config.workflows) this.live.set(name, { model, instances: new Map() });
+  }
 
   /** One NDJSON line; blank lines are skipped. */
   push(line: string): void {
-    if (line.trim() === '') return;
+    if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) return;
     const lineNumber = ++this.stats.lines;
     const parsed = parseEvent(line, this.config);
     if (!parsed.ok) {
@@ -101,31 +98,40 @@ export class Replayer {
       return;
     }
     const event = parsed.event;
-    const key = `${event.workflow}\u0000${event.correlationId}`;
-    const entry = this.live.get(key);
-    if (isDuplicate(entry?.instance, event.eventId)) {
+    const { model, instances } = this.live.get(event.workflow) as {
+      model: WorkflowModel;
+      instances: Map<string, Live>;
+    };
+    const entry = instances.get(event.correlationId);
+    const hash = eventHash(event.eventId);
+    if (isDuplicate(entry?.instance, hash)) {
       this.stats.duplicates++;
       return;
     }
-    this.moveTo(Math.max(this.observed, event.time));
-    const model = this.config.workflows.get(event.workflow) as WorkflowModel;
+    if (event.time > this.observed) this.moveTo(event.time);
     const endedBefore = entry?.instance.end;
-    const result = applyEvent(entry?.instance, event, model, this.observed);
+    const result = applyEvent(entry?.instance, event, model, this.observed, hash);
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
-    this.alerts.push(...result.alerts);
-    if (entry === undefined) this.ended.delete(key); // a new instance after an earlier one expired
-    this.track(key, entry ?? { instance: result.instance, model, wake: undefined }, endedBefore);
+    for (const alert of result.alerts) this.alerts.push(alert);
+    if (entry === undefined) {
+      const fresh: Live = { instance: result.instance, model, wake: undefined, queued: undefined };
+      instances.set(event.correlationId, fresh);
+      this.ended.delete(summaryKey(model.name, event.correlationId)); // it expired before: anew
+      this.track(fresh, endedBefore, result.wake);
+    } else this.track(entry, endedBefore, result.wake);
   }
 
   /** Ends the replay: `at` moves observed time there; `drain` past every pending deadline. */
   finish(options: { at?: number; drain?: boolean } = {}): ReplayResult {
-    if (options.at !== undefined) this.moveTo(Math.max(this.observed, options.at));
+    if (options.at !== undefined && options.at > this.observed) this.moveTo(options.at);
     if (options.drain) {
-      for (let next = this.nextDue(); next !== undefined; next = this.nextDue()) this.moveTo(next.wake);
+      for (let at = this.nextDue(); at !== undefined; at = this.nextDue()) this.moveTo(at);
     }
     const instances: InstanceSummary[] = [...this.ended.values()];
-    for (const { instance, model } of this.live.values()) instances.push(summarize(instance, model));
+    for (const { instances: byId } of this.live.values()) {
+      for (const { instance, model } of byId.values()) instances.push(summarize(instance, model));
+    }
     instances.sort((a, b) =>
       a.workflow === b.workflow ? compare(a.correlationId, b.correlationId) : compare(a.workflow, b.workflow),
     );
@@ -145,50 +151,58 @@ export class Replayer {
   /** Advances observed time, processing every deadline final by then in global deadline order. */
   private moveTo(time: number): void {
     this.observed = Math.max(this.observed, time);
-    for (let next = this.nextDue(); next !== undefined && next.wake <= this.observed; next = this.nextDue()) {
-      this.due.pop();
-      const entry = this.live.get(next.key) as Live;
+    for (let at = this.nextDue(); at !== undefined && at <= this.observed; at = this.nextDue()) {
+      const entry = this.due.pop() as Live;
+      entry.queued = undefined;
       const endedBefore = entry.instance.end;
       const { alerts } = advance(entry.instance, entry.model, this.observed, { once: true });
-      this.alerts.push(...alerts);
-      entry.wake = undefined;
-      this.track(next.key, entry, endedBefore);
+      for (const alert of alerts) this.alerts.push(alert);
+      this.track(entry, endedBefore);
     }
     this.expire();
   }
 
-  /** The earliest queued wake-up that is still current. */
-  private nextDue(): Due | undefined {
-    for (let top = this.due.peek(); top !== undefined; top = this.due.peek()) {
-      if (this.live.get(top.key)?.wake === top.wake) return top;
+  /** The earliest wake-up that is still current, re-queueing those that have moved later. */
+  private nextDue(): number | undefined {
+    for (let at = this.due.peekKey(); at !== undefined; at = this.due.peekKey()) {
+      const entry = this.due.peek() as Live;
+      if (entry.queued === at && entry.wake === at) return at;
       this.due.pop();
+      if (entry.queued !== at) continue; // superseded by an earlier entry
+      entry.queued = undefined;
+      if (entry.wake !== undefined) this.queue(entry, entry.wake);
     }
     return undefined;
   }
 
-  /** Queues the instance's next wake-up, and its expiry when it has (again) ended. */
-  private track(key: string, entry: Live, endedBefore: number | undefined): void {
-    this.live.set(key, entry);
-    const wake = nextWake(entry.instance, entry.model);
-    if (wake !== entry.wake && wake !== undefined) {
-      this.due.push({ wake, key, workflow: entry.model.name, correlationId: entry.instance.id });
-    }
+  private queue(entry: Live, at: number): void {
+    entry.queued = at;
+    this.due.push(at, entry);
+  }
+
+  /** Notes the instance's next wake-up, and queues its expiry when it has (again) ended. */
+  private track(
+    entry: Live,
+    endedBefore: number | undefined,
+    wake = nextWake(entry.instance, entry.model),
+  ): void {
     entry.wake = wake;
+    if (wake !== undefined && (entry.queued === undefined || wake < entry.queued)) this.queue(entry, wake);
     const end = entry.instance.end;
-    if (end !== undefined && end !== endedBefore) this.endedQueue.push({ key, end });
+    if (end !== undefined && end !== endedBefore) this.endedQueue.push({ entry, end });
   }
 
   /** Ended instances past their retention keep only their summary, as the table's TTL would. */
   private expire(): void {
     while (this.endedHead < this.endedQueue.length) {
-      const { key, end } = this.endedQueue[this.endedHead] as { key: string; end: number };
-      const entry = this.live.get(key);
-      if (entry !== undefined && entry.instance.end === end && end + entry.model.retentionMs > this.observed)
-        break;
+      const { entry, end } = this.endedQueue[this.endedHead] as { entry: Live; end: number };
+      const { instance, model } = entry;
+      if (instance.end === end && end + model.retentionMs > this.observed) break;
       this.endedHead++;
-      if (entry === undefined || entry.instance.end !== end) continue; // expired already, or ended again later
-      this.live.delete(key);
-      this.ended.set(key, summarize(entry.instance, entry.model));
+      const { instances } = this.live.get(model.name) as { instances: Map<string, Live> };
+      if (instance.end !== end || instances.get(instance.id) !== entry) continue; // ended again later, or gone
+      instances.delete(instance.id);
+      this.ended.set(summaryKey(model.name, instance.id), summarize(instance, model));
     }
     if (this.endedHead > 4096 && this.endedHead * 2 > this.endedQueue.length) {
       this.endedQueue.splice(0, this.endedHead);
@@ -196,6 +210,8 @@ export class Replayer {
     }
   }
 }
+
+const summaryKey = (workflow: string, correlationId: string) => `${workflow}\u0000${correlationId}`;
 
 function summarize(instance: Instance, model: WorkflowModel): InstanceSummary {
   return {
