@@ -56,7 +56,17 @@ export function parseUtcTimestamp(s: string): number {
     if (s[19] !== '.') return Number.NaN;
     ms = digits(s, 20, 3);
   }
-  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+  // Date.UTC reads years below 100 as 19xx: such rare stamps take the full path.
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59
+  ) {
     return Number.NaN;
   }
   if (second < 0 || second > 59 || ms < 0 || day > (DAYS[month - 1] as number)) return Number.NaN;

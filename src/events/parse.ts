@@ -16,7 +16,8 @@ const error = z.union([
   z.looseObject({ name: z.string().optional(), message: z.string().optional() }),
 ]);
 
-const native = z.looseObject({
+/** The native envelope of design §1; exported so that the fast path can be tested against it. */
+export const nativeEventSchema = z.looseObject({
   eventId: id,
   correlationId: id,
   workflow: name.optional(),
@@ -132,10 +133,10 @@ function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
     draft.attributes = d;
     return producerFields(draft, d);
   }
-  let e: z.infer<typeof native>;
-  if (isPlainNativeEvent(json)) e = json as z.infer<typeof native>;
+  let e: z.infer<typeof nativeEventSchema>;
+  if (isPlainNativeEvent(json)) e = json as z.infer<typeof nativeEventSchema>;
   else {
-    const r = native.safeParse(json);
+    const r = nativeEventSchema.safeParse(json);
     if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'telemetry'));
     e = r.data;
   }

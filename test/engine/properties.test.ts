@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import type { Instance } from '../../src/engine/instance.js';
-import { applyEvent } from '../../src/engine/transition.js';
+import { applyEvent, nextWake } from '../../src/engine/transition.js';
 import { parseEvent } from '../../src/events/parse.js';
 import type { TelemetryEvent } from '../../src/events/telemetry.js';
 import type { ReplayResult } from '../../src/replay/replayer.js';
@@ -214,6 +214,7 @@ describe('engine properties', () => {
             for (const e of events.slice(split)) {
               t = Math.max(t, e.time);
               const result = applyEvent(instance, e, model, t);
+              expect(result.wake).toBe(nextWake(result.instance, model)); // the shortcut agrees
               instance = result.instance;
               alerts.push(...result.alerts);
             }
