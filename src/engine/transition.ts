@@ -230,7 +230,12 @@ interface Scratch {
 }
 const scratches = new WeakMap<WorkflowModel, Scratch>();
 
+// The last one used, so that the usual case (one workflow's events in a row) skips the WeakMap.
+let lastModel: WorkflowModel | undefined;
+let lastScratch: Scratch | undefined;
+
 function scratchFor(workflow: WorkflowModel): Scratch {
+  if (workflow === lastModel && lastScratch) return lastScratch;
   let scratch = scratches.get(workflow);
   if (!scratch) {
     scratch = {
@@ -239,6 +244,8 @@ function scratchFor(workflow: WorkflowModel): Scratch {
     };
     scratches.set(workflow, scratch);
   }
+  lastModel = workflow;
+  lastScratch = scratch;
   return scratch;
 }
 
