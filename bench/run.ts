@@ -10,9 +10,14 @@ import { benchEvents } from './workload.js';
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 
 function child(script: string, ...args: string[]) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join('bench', script), ...args], {
-    encoding: 'utf8',
-  });
+  // --expose-gc: each timed run starts from a collected heap, so runs do not pay for each other.
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join('bench', script), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(out.trim().split('\n').pop() as string);
 }
 
@@ -50,7 +55,7 @@ try {
   const size = statSync(file).size;
   const replay = child('replay-bench.ts', file);
   console.log(
-    `replay (${fmt(size / 1048576, 1)} MiB NDJSON, ${fmt(replay.lines)} events; best and median of 5, alternating)`,
+    `replay (${fmt(size / 1048576, 1)} MiB NDJSON, ${fmt(replay.lines)} events; best and median of 7, alternating)`,
   );
   console.log(
     `  read + JSON.parse     ${fmt(replay.parseBest * 1000)} ms best, ${fmt(replay.parseMedian * 1000)} ms median`,

@@ -47,6 +47,11 @@ export interface Instance {
   cx?: number;
   /** Observed time at which it ended. */
   end?: number;
+  /**
+   * Next wake-up: the earliest observed time at which advancing it could change anything. Kept up
+   * to date by every transition; what the sweeper's index sorts on. Absent once it has ended.
+   */
+  wk?: number | undefined;
   /** Alerts raised, as `kind` or `kind:step`: at most one of each. Absent while none. */
   fired?: string[];
   /** Short hashes of the eventIds seen, to drop redeliveries. */

@@ -22,8 +22,6 @@ export interface Transition {
 
 export interface EventTransition extends Transition {
   effect: EventEffect;
-  /** nextWake of the returned instance, computed while its state is at hand. */
-  wake: number | undefined;
 }
 
 const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = { succeeded: 0, failed: 1, started: 2 };
@@ -75,12 +73,11 @@ export function applyEvent(
   hash: string = eventHash(event.eventId),
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  if (hasSeen(instance, hash))
-    return { instance, alerts: [], effect: 'duplicate', wake: nextWake(instance, workflow) };
+  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate' };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
   const alerts: Alert[] = [];
-  if (current !== undefined) advanceInto(instance, workflow, now, false, alerts);
+  if (current?.wk !== undefined && current.wk <= now) advanceInto(instance, workflow, now, false, alerts);
   markSeen(instance, hash);
   const stepIndex = workflow.stepIndex.get(event.step);
   // The model's own string for a known step: one copy in memory, not one per event.
@@ -91,7 +88,7 @@ export function applyEvent(
   if (stepIndex === undefined) {
     // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
-    return { instance, alerts, effect: 'ignored', wake: nextWake(instance, workflow) };
+    return { instance, alerts, effect: 'ignored' }; // nothing changed, so neither did the wake-up
   }
   if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
   const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
@@ -109,16 +106,14 @@ export function applyEvent(
     } else {
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
-      const wake =
-        instance.st === 'running'
-          ? earliestDue(instance, workflow, scratchFor(workflow), origin)
-          : Number.NaN;
-      return { instance, alerts, effect, wake: Number.isFinite(wake) ? wake : undefined };
+      instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
+      return { instance, alerts, effect };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
-  return { instance, alerts, effect, wake: nextWake(instance, workflow) };
+  instance.wk = nextWake(instance, workflow);
+  return { instance, alerts, effect };
 }
 
 /** What an instance remembers of an eventId; callers that check for duplicates first pass it on. */
@@ -373,13 +368,18 @@ function earliestDue(instance: Instance, workflow: WorkflowModel, scratch: Scrat
   return earliest;
 }
 
-/** The earliest observed time at which advancing this instance could change anything. */
+/**
+ * The earliest observed time at which advancing this instance could change anything, computed from
+ * its state. Every transition stores it as `wk`; recomputing is for a changed workflow file.
+ */
 export function nextWake(instance: Instance, workflow: WorkflowModel): number | undefined {
   if (instance.st !== 'running') return undefined;
   const scratch = scratchFor(workflow);
-  const due = earliestDue(instance, workflow, scratch, load(instance, workflow, scratch.done));
-  return Number.isFinite(due) ? due : undefined;
+  return wakeAt(instance, earliestDue(instance, workflow, scratch, load(instance, workflow, scratch.done)));
 }
+
+const wakeAt = (instance: Instance, due: number): number | undefined =>
+  instance.st === 'running' && Number.isFinite(due) ? due : undefined;
 
 /**
  * Moves observed time to `now`: processes the deadlines that became final, earliest first; those due
@@ -409,7 +409,10 @@ function advanceInto(
   while (instance.st === 'running') {
     const origin = load(instance, workflow, scratch.done);
     const due = earliestDue(instance, workflow, scratch, origin);
-    if (!(due <= now)) break;
+    if (!(due <= now)) {
+      instance.wk = wakeAt(instance, due);
+      return;
+    }
     for (const i of workflow.byName) {
       const step = workflow.steps[i] as StepModel;
       if (!step.required || i === 0 || !Number.isNaN(scratch.done[i] as number)) continue;
@@ -436,6 +439,7 @@ function advanceInto(
     }
     if (once) break;
   }
+  instance.wk = nextWake(instance, workflow);
 }
 
 function end(

@@ -1,6 +1,6 @@
 import type { Alert } from '../engine/alert.js';
 import type { Instance, InstanceStatus } from '../engine/instance.js';
-import { advance, applyEvent, eventHash, isDuplicate, missingSteps, nextWake } from '../engine/transition.js';
+import { advance, applyEvent, eventHash, isDuplicate, missingSteps } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
 import type { InvalidReason } from '../events/telemetry.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
@@ -118,8 +118,8 @@ export class Replayer {
       const fresh: Live = { instance: result.instance, model, wake: undefined, queued: undefined };
       instances.set(event.correlationId, fresh);
       this.ended.delete(summaryKey(model.name, event.correlationId)); // it expired before: anew
-      this.track(fresh, endedBefore, result.wake);
-    } else this.track(entry, endedBefore, result.wake);
+      this.track(fresh, endedBefore);
+    } else this.track(entry, endedBefore);
   }
 
   /** Ends the replay: `at` moves observed time there; `drain` past every pending deadline. */
@@ -181,15 +181,17 @@ export class Replayer {
   }
 
   /** Notes the instance's next wake-up, and queues its expiry when it has (again) ended. */
-  private track(
-    entry: Live,
-    endedBefore: number | undefined,
-    wake = nextWake(entry.instance, entry.model),
-  ): void {
+  private track(entry: Live, endedBefore: number | undefined): void {
+    const wake = entry.instance.wk;
     entry.wake = wake;
     if (wake !== undefined && (entry.queued === undefined || wake < entry.queued)) this.queue(entry, wake);
     const end = entry.instance.end;
-    if (end !== undefined && end !== endedBefore) this.endedQueue.push({ entry, end });
+    if (end !== undefined && end !== endedBefore) {
+      this.endedQueue.push({ entry, end });
+      // Only a timed-out instance can raise another alert, and only alerts show a timeline: the
+      // others keep what dedup and their summary need. Most instances end long before retention does.
+      if (entry.instance.st !== 'timed_out') entry.instance.tl = [];
+    }
   }
 
   /** Ended instances past their retention keep only their summary, as the table's TTL would. */
