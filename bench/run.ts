@@ -67,6 +67,12 @@ try {
   console.log(
     `  peak RSS              ${fmt(replay.replayRssMiB)} MiB (every instance stays in memory: none passes the 7-day retention)`,
   );
+  for (const retention of ['7d', '1m']) {
+    const m = child('replay-memory.ts', file, retention);
+    console.log(
+      `  retention ${retention.padEnd(3)}         peak heap ${fmt(m.peakHeapMiB)} MiB live, peak RSS ${fmt(m.maxRssMiB)} MiB`,
+    );
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,9 +1,9 @@
 import { parseWorkflowFile } from '../src/workflow/load.js';
 
 /** The benchmark workflow: six steps, no fan-out, the shape of design §2's order. */
-export const BENCH_YAML = `
+export const benchYaml = (retention = '7d') => `
 version: 1
-defaults: { grace: 30s }
+defaults: { grace: 30s, retention: ${retention} }
 workflows:
   order:
     start: order.placed
@@ -16,7 +16,7 @@ workflows:
       shipment.created: { after: [inventory.reserved, label.printed], within: 10m }
     complete: [shipment.created]
 `;
-export const benchConfig = () => parseWorkflowFile(BENCH_YAML, 'bench.yml');
+export const benchConfig = (retention?: string) => parseWorkflowFile(benchYaml(retention), 'bench.yml');
 
 const STEPS = [
   'order.placed',

@@ -62,7 +62,7 @@ export class Replayer {
   private readonly live = new Map<string, { model: WorkflowModel; instances: Map<string, Live> }>();
   private readonly ended = new Map<string, InstanceSummary>();
   // Instances that ended, oldest first: dropped from `live` once their retention has passed.
-  private readonly endedQueue: { entry: Live; end: number }[] = [];
+  private readonly endedQueue: ({ entry: Live; end: number } | undefined)[] = [];
   private endedHead = 0;
   // Wake-ups in global deadline order. An instance whose wake-up moves later keeps its earlier
   // entry, which is re-queued when it comes up: most events move wake-ups later, so most need no push.
@@ -200,7 +200,7 @@ export class Replayer {
       const { entry, end } = this.endedQueue[this.endedHead] as { entry: Live; end: number };
       const { instance, model } = entry;
       if (instance.end === end && end + model.retentionMs > this.observed) break;
-      this.endedHead++;
+      this.endedQueue[this.endedHead++] = undefined; // let the expired instance go now, not at the splice
       const { instances } = this.live.get(model.name) as { instances: Map<string, Live> };
       if (instance.end !== end || instances.get(instance.id) !== entry) continue; // ended again later, or gone
       instances.delete(instance.id);
