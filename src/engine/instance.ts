@@ -31,36 +31,36 @@ export interface Instance {
   id: string;
   st: InstanceStatus;
   /** Completed after the workflow deadline. */
-  late?: true;
+  late?: true | undefined;
   /**
    * Earliest time of an event of a step the workflow defines: deadlines count from it until the
    * start arrives. Absent while only unknown steps were seen; such an instance has no deadlines.
    */
-  t0?: number;
+  t0?: number | undefined;
   /** Step → done time (first success, or the count-th for counted steps). */
   done: Record<string, number>;
   /** Counted steps → their success times, earliest first, trimmed to the count once it is known. */
-  hits?: Record<string, number[]>;
+  hits?: Record<string, number[]> | undefined;
   /** Counted steps → the count read from an attribute (`count.from`). */
-  need?: Record<string, number>;
+  need?: Record<string, number> | undefined;
   /** Earliest time a `complete` step was seen. */
-  cx?: number;
+  cx?: number | undefined;
   /** Observed time at which it ended. */
-  end?: number;
+  end?: number | undefined;
   /**
    * Next wake-up: the earliest observed time at which advancing it could change anything. Kept up
    * to date by every transition; what the sweeper's index sorts on. Absent once it has ended.
    */
   wk?: number | undefined;
   /** Alerts raised, as `kind` or `kind:step`: at most one of each. Absent while none. */
-  fired?: string[];
+  fired?: string[] | undefined;
   /** Short hashes of the eventIds seen, to drop redeliveries. */
   seen: string[];
   /** Every event recorded, in arrival order. */
   tl: TimelineRow[];
   /** Events of steps the workflow does not define. */
-  ign?: number;
-  notes?: string[];
+  ign?: number | undefined;
+  notes?: string[] | undefined;
 }
 
 export const ENDED: ReadonlySet<InstanceStatus> = new Set([

@@ -28,14 +28,26 @@ const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = { succeeded: 0
 const STATUS_NAME = ['succeeded', 'failed', 'started'] as const;
 
 export function newInstance(workflow: string, correlationId: string): Instance {
+  // Every key up front, in one order: all instances share one hidden class, so the engine's property
+  // accesses stay monomorphic. JSON leaves the undefined ones out.
   return {
     v: 1,
     wf: workflow,
     id: correlationId,
     st: 'running',
+    late: undefined,
+    t0: undefined,
     done: {},
+    hits: undefined,
+    need: undefined,
+    cx: undefined,
+    end: undefined,
+    wk: undefined,
+    fired: undefined,
     seen: [],
     tl: [],
+    ign: undefined,
+    notes: undefined,
   };
 }
 
