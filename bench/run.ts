@@ -34,7 +34,7 @@ console.log(
   `  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`,
 );
 console.log(
-  `  events                ${fmt(engine.events)} in ${fmt(engine.seconds * 1000)} ms, ${fmt(engine.alerts)} alerts`,
+  `  events                ${fmt(engine.events)} folded in ${fmt(engine.seconds * 1000)} ms (best run)`,
 );
 console.log(
   `  typical instance      ${fmt(engine.typicalInstanceBytes)} bytes serialized (6 steps, source + traceId each; target ≤ 1 KB)`,
