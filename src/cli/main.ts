@@ -113,7 +113,14 @@ async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wr
       throw new UsageError(`cannot read --events ${values.events}: file not found`);
     }
   }
-  const bar = err.isTTY && size >= PROGRESS_MIN_BYTES ? new ProgressBar(size, err) : undefined;
+  // stdin has no size: its bar shows bytes read, once there are enough to be worth a bar.
+  const bar = !err.isTTY
+    ? undefined
+    : fromStdin
+      ? new ProgressBar(undefined, err, Date.now, PROGRESS_MIN_BYTES)
+      : size >= PROGRESS_MIN_BYTES
+        ? new ProgressBar(size, err)
+        : undefined;
   const input = fromStdin ? process.stdin : createReadStream(values.events, { highWaterMark: 1 << 20 });
   const replayer = new Replayer(config);
   for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) replayer.push(line);

@@ -81,4 +81,15 @@ describe('ProgressBar', () => {
     expect(writes[1]).toContain('100%');
     expect(writes[2]).toBe('\r\x1b[2K');
   });
+
+  it('without a total (stdin) shows bytes read, and only past its threshold', () => {
+    const writes: string[] = [];
+    let now = 1000;
+    const stream = { write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const bar = new ProgressBar(undefined, stream, () => now, 2 * 1048576);
+    bar.advance(1048576);
+    now += 250;
+    bar.advance(1048576);
+    expect(writes).toEqual(['\r2.0 MiB read']);
+  });
 });
