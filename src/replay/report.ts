@@ -3,6 +3,9 @@ import type { InstanceStatus } from '../engine/instance.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { ReplayResult } from './replayer.js';
 
+// A fixed locale: the report must be the same on every machine.
+const n = (value: number) => value.toLocaleString('en-US');
+
 const STATUSES: InstanceStatus[] = ['running', 'completed', 'failed', 'timed_out', 'cancelled', 'incomplete'];
 
 /** The `--json` document of design §6. */
@@ -16,8 +19,8 @@ export function replayReport(result: ReplayResult, title: string): string {
   const { stats } = result;
   const out: string[] = [title];
   out.push(
-    `${stats.lines} lines · ${stats.events} events · ${stats.duplicates} duplicates · ${stats.invalid} invalid · ` +
-      `${stats.ignored} ignored (unknown step) · ${stats.instances} instances · ${stats.alerts} alerts`,
+    `${n(stats.lines)} lines · ${n(stats.events)} events · ${n(stats.duplicates)} duplicates · ${n(stats.invalid)} invalid · ` +
+      `${n(stats.ignored)} ignored (unknown step) · ${n(stats.instances)} instances · ${n(stats.alerts)} alerts`,
   );
   out.push(`observed time at the end: ${stats.observedTime ?? 'none (no valid event)'}`, '');
 
@@ -58,14 +61,10 @@ export function replayReport(result: ReplayResult, title: string): string {
   out.push(`  ${'workflow'.padEnd(width)}  ${STATUSES.map((s) => s.padStart(9)).join(' ')}`);
   const total = new Map<InstanceStatus, number>();
   for (const [workflow, row] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    out.push(
-      `  ${workflow.padEnd(width)}  ${STATUSES.map((s) => String(row.get(s) ?? 0).padStart(9)).join(' ')}`,
-    );
+    out.push(`  ${workflow.padEnd(width)}  ${STATUSES.map((s) => n(row.get(s) ?? 0).padStart(9)).join(' ')}`);
     for (const [s, n] of row) total.set(s, (total.get(s) ?? 0) + n);
   }
-  out.push(
-    `  ${'total'.padEnd(width)}  ${STATUSES.map((s) => String(total.get(s) ?? 0).padStart(9)).join(' ')}`,
-  );
+  out.push(`  ${'total'.padEnd(width)}  ${STATUSES.map((s) => n(total.get(s) ?? 0).padStart(9)).join(' ')}`);
   return `${out.join('\n')}\n`;
 }
 
