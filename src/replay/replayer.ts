@@ -44,9 +44,7 @@ export interface ReplayResult {
 interface Live {
   instance: Instance;
   model: WorkflowModel;
-  /** When advancing it could next change anything; undefined once it has ended. */
-  wake: number | undefined;
-  /** The time of its one current entry in the heap, which may be earlier than `wake`. */
+  /** The time of its one current entry in the heap, which may be earlier than its wake-up (`wk`). */
   queued: number | undefined;
 }
 
@@ -115,7 +113,7 @@ export class Replayer {
     if (result.effect === 'ignored') this.stats.ignored++;
     for (const alert of result.alerts) this.alerts.push(alert);
     if (entry === undefined) {
-      const fresh: Live = { instance: result.instance, model, wake: undefined, queued: undefined };
+      const fresh: Live = { instance: result.instance, model, queued: undefined };
       instances.set(event.correlationId, fresh);
       this.ended.delete(summaryKey(model.name, event.correlationId)); // it expired before: anew
       this.track(fresh, endedBefore);
@@ -166,11 +164,12 @@ export class Replayer {
   private nextDue(): number | undefined {
     for (let at = this.due.peekKey(); at !== undefined; at = this.due.peekKey()) {
       const entry = this.due.peek() as Live;
-      if (entry.queued === at && entry.wake === at) return at;
+      const wake = entry.instance.wk;
+      if (entry.queued === at && wake === at) return at;
       this.due.pop();
       if (entry.queued !== at) continue; // superseded by an earlier entry
       entry.queued = undefined;
-      if (entry.wake !== undefined) this.queue(entry, entry.wake);
+      if (wake !== undefined) this.queue(entry, wake);
     }
     return undefined;
   }
@@ -180,10 +179,9 @@ export class Replayer {
     this.due.push(at, entry);
   }
 
-  /** Notes the instance's next wake-up, and queues its expiry when it has (again) ended. */
+  /** Queues the instance's next wake-up if it moved earlier, and its expiry when it has (again) ended. */
   private track(entry: Live, endedBefore: number | undefined): void {
     const wake = entry.instance.wk;
-    entry.wake = wake;
     if (wake !== undefined && (entry.queued === undefined || wake < entry.queued)) this.queue(entry, wake);
     const end = entry.instance.end;
     if (end !== undefined && end !== endedBefore) {
