@@ -2,16 +2,14 @@ import { createHash } from 'node:crypto';
 import type { Severity } from '../workflow/schema.js';
 import type { InstanceStatus } from './instance.js';
 
-export const ALERT_KINDS = [
-  'step_overdue',
-  'workflow_timed_out',
-  'completed_late',
-  'workflow_failed',
-  'workflow_incomplete',
-  'out_of_order',
-  'monitor_lagging',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+export type AlertKind =
+  | 'step_overdue'
+  | 'workflow_timed_out'
+  | 'completed_late'
+  | 'workflow_failed'
+  | 'workflow_incomplete'
+  | 'out_of_order'
+  | 'monitor_lagging';
 
 export interface TimelineEntry {
   step: string;

@@ -62,11 +62,3 @@ export interface Instance {
   ign?: number | undefined;
   notes?: string[] | undefined;
 }
-
-export const ENDED: ReadonlySet<InstanceStatus> = new Set([
-  'completed',
-  'failed',
-  'timed_out',
-  'cancelled',
-  'incomplete',
-]);

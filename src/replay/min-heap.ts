@@ -8,10 +8,6 @@ export class MinHeap<T> {
 
   constructor(private readonly tieBefore: (a: T, b: T) => boolean) {}
 
-  get size(): number {
-    return this.items.length;
-  }
-
   peek(): T | undefined {
     return this.items[0];
   }

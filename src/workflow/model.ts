@@ -42,5 +42,3 @@ export interface WorkflowConfig {
   /** step name → workflows defining it, to infer the workflow of an event that names none. */
   readonly stepOwners: ReadonlyMap<string, readonly string[]>;
 }
-
-export const START = 0;

@@ -25,7 +25,7 @@ const severity = z.enum(SEVERITIES, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a severity: use one of ${SEVERITIES.join(', ')}`,
 });
 
-export const stepName = z
+const stepName = z
   .string({ error: 'expected a step name (a string)' })
   .regex(STEP_NAME, { error: 'a step name is 1 to 256 characters with no control characters' });
 
