@@ -29,6 +29,11 @@ describe('Replayer', () => {
     expect(result.stats.observedTime).toBe('2026-11-02T09:00:00.000Z');
   });
 
+  it('--at before the last event time changes nothing: observed time never goes back', () => {
+    const result = replay([ev('placed', 10 * MIN, { attributes: { items: 1 } })], { at: 0 });
+    expect(result.stats.observedTime).toBe('2026-11-02T09:10:00.000Z');
+  });
+
   it('processes deadlines that became final before the event that moved observed time', () => {
     // o-2's start at 3m moves T past o-1's paid deadline (2m + 30s): the alert comes first.
     const result = replay([
