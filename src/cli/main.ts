@@ -107,11 +107,14 @@ async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wr
   const fromStdin = values.events === '-';
   let size = 0;
   if (!fromStdin) {
+    let stats: ReturnType<typeof statSync>;
     try {
-      size = statSync(values.events).size;
+      stats = statSync(values.events);
     } catch {
       throw new UsageError(`cannot read --events ${values.events}: file not found`);
     }
+    if (!stats.isFile()) throw new UsageError(`cannot read --events ${values.events}: not a file`);
+    size = stats.size;
   }
   // stdin has no size: its bar shows bytes read, once there are enough to be worth a bar.
   const bar = !err.isTTY
@@ -123,8 +126,15 @@ async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wr
         : undefined;
   const input = fromStdin ? process.stdin : createReadStream(values.events, { highWaterMark: 1 << 20 });
   const replayer = new Replayer(config);
-  for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) replayer.push(line);
-  bar?.finish();
+  try {
+    for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) replayer.push(line);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new UsageError(`cannot read --events ${values.events}: ${code}`);
+  } finally {
+    bar?.finish();
+  }
 
   const result = replayer.finish({ ...(at === undefined ? {} : { at }), drain: values.drain === true });
   const title = `overdue replay: ${values.events} against ${config.file}`;

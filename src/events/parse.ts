@@ -74,8 +74,13 @@ const invalid = (reason: InvalidReason, message: string): Invalid => ({ ok: fals
 
 function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
   const first = issues[0];
-  const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : '';
-  return `not a valid ${shape} event: ${where}${first?.message ?? 'wrong shape'}`;
+  if (first === undefined) return `not a valid ${shape} event`;
+  const field = first.path.join('.');
+  if (first.code === 'invalid_type' && first.message.endsWith('received undefined')) {
+    return `not a valid ${shape} event: ${field} is missing`;
+  }
+  const message = first.code === 'invalid_type' ? `expected ${first.expected}` : first.message;
+  return `not a valid ${shape} event: ${field === '' ? '' : `${field}: `}${message}`;
 }
 
 /**

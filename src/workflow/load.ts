@@ -143,13 +143,22 @@ function describeZodIssue(issue: z.core.$ZodIssue): SpecIssue[] {
     return [{ path, message: `missing required key ${JSON.stringify(key)}; add it here` }];
   }
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) {
-    return [{ path, message: `expected ${article(issue.expected)}, got ${describeType(issue.input)}` }];
+    const got = `expected ${article(issue.expected)}, got ${describeType(issue.input)}`;
+    return [{ path, message: `${got}${SHAPE_HINTS[String(path[path.length - 1] ?? '')] ?? ''}` }];
   }
   if (issue.code === 'invalid_key') {
     return [{ path, atKey: true, message: issue.issues[0]?.message ?? issue.message }];
   }
   return [{ path, message: issue.message }];
 }
+
+/** What the map at a well-known key looks like, for "expected a map" errors. */
+const SHAPE_HINTS: Record<string, string> = {
+  '': '; a workflow file is a map that starts with `version: 1` and `workflows:` (see examples/workflows.yml)',
+  workflows: '; write each workflow as `name:` followed by its settings (start, deadline, steps…)',
+  steps: '; write each step as `name: { within: 2m }`, or `name: {}` when it needs no settings',
+  defaults: '; for example `defaults: { grace: 30s }`',
+};
 
 const article = (expected: string) =>
   ({

@@ -90,6 +90,9 @@ describe('overdue replay', () => {
     expect(
       (await cli(['replay', '--config', 'examples/workflows.yml', '--events', 'nope.ndjson'])).stderr,
     ).toBe('overdue: cannot read --events nope.ndjson: file not found\n');
+    expect((await cli(['replay', '--config', 'examples/workflows.yml', '--events', 'examples'])).stderr).toBe(
+      'overdue: cannot read --events examples: not a file\n',
+    );
     expect((await cli(['frobnicate'])).code).toBe(2);
     expect((await cli(['validate', '--conf', 'x'])).stderr).toMatch(/^overdue: Unknown option '--conf'/);
   });

@@ -135,6 +135,12 @@ describe('invalid records are values with a reason, never exceptions', () => {
     ['not_json', '{"eventId": ', /^not JSON/],
     ['bad_shape', '[1,2]', /expected a JSON object/],
     ['bad_shape', JSON.stringify({ ...ok, correlationId: '' }), /correlationId/],
+    [
+      'bad_shape',
+      JSON.stringify({ ...ok, eventId: undefined }),
+      /^not a valid telemetry event: eventId is missing$/,
+    ],
+    ['bad_shape', JSON.stringify({ ...ok, step: 7 }), /^not a valid telemetry event: step: expected string$/],
     ['bad_shape', JSON.stringify({ ...ok, correlationId: 'x'.repeat(257) }), /correlationId/],
     ['bad_time', JSON.stringify({ ...ok, time: undefined }), /time is missing/],
     ['bad_time', JSON.stringify({ ...ok, time: '2026-11-02T09:00:00' }), /not ISO-8601 with an offset/],

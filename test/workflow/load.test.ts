@@ -150,6 +150,15 @@ workflows:
     expect(problems(yaml).map((p) => p.split(' ')[0])).toEqual(['2:20', '8:19', '12:5']);
   });
 
+  it('says what the map should look like when a list or nothing stands where a map belongs', () => {
+    expect(problems('')).toEqual([
+      '1:1 expected a map, got nothing; a workflow file is a map that starts with `version: 1` and `workflows:` (see examples/workflows.yml)',
+    ]);
+    expect(problems(wrap('    start: a\n    deadline: 1m\n    steps: [b, c]\n'))).toEqual([
+      '6:12 workflows.order.steps: expected a map, got a list; write each step as `name: { within: 2m }`, or `name: {}` when it needs no settings',
+    ]);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(problems('version: 1\nworkflows:\n  a: [\n')[0]).toMatch(/^\d+:\d+ YAML syntax error/);
   });
