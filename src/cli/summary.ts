@@ -24,9 +24,7 @@ function summarizeWorkflow(model: WorkflowModel): string[] {
     `  start ${start.name} · deadline ${formatDuration(model.deadlineMs)} · grace ${formatDuration(model.graceMs)} · ` +
       `severity ${model.severity}${model.strictOrder ? ' · strict order' : ''}`,
   ];
-  const expected = model.steps.filter(
-    (s) => s.index > 0 && !(s.fails || s.cancels || (s.completes && !isStepKey(s))),
-  );
+  const expected = model.steps.filter((s) => s.underSteps);
   const width = Math.max(0, ...expected.map((s) => s.name.length));
   for (const step of expected) lines.push(`  ${step.name.padEnd(width)}  ${describeStep(step, model)}`);
   const names = (pick: (s: StepModel) => boolean) =>
@@ -42,9 +40,6 @@ function summarizeWorkflow(model: WorkflowModel): string[] {
   lines.push(`  ${outcomes.join(' · ')}`);
   return lines;
 }
-
-// Outcome-only names have no `after` of their own; steps keys always do.
-const isStepKey = (s: StepModel) => s.after.length > 0;
 
 function describeStep(step: StepModel, model: WorkflowModel): string {
   const parts: string[] = [step.required ? 'required' : 'optional'];

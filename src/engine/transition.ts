@@ -256,6 +256,10 @@ function scratchFor(workflow: WorkflowModel): Scratch {
   return scratch;
 }
 
+/** `count: 0`: done as soon as the instance exists. */
+const needsNone = (step: StepModel) =>
+  step.count !== undefined && 'fixed' in step.count && step.count.fixed === 0;
+
 /** Fills the scratch buffer; returns the time deadlines count from (NaN when there is none yet). */
 function load(instance: Instance, workflow: WorkflowModel, done: Float64Array): number {
   const steps = workflow.steps;
@@ -265,8 +269,7 @@ function load(instance: Instance, workflow: WorkflowModel, done: Float64Array): 
   }
   const origin = Number.isNaN(done[0] as number) ? (instance.t0 ?? Number.NaN) : (done[0] as number);
   for (let i = 1; i < steps.length; i++) {
-    const count = (steps[i] as StepModel).count;
-    if (count !== undefined && 'fixed' in count && count.fixed === 0) done[i] = origin;
+    if (needsNone(steps[i] as StepModel)) done[i] = origin;
   }
   return origin;
 }
@@ -503,9 +506,8 @@ function raise(
 
 /** Required steps not done yet, in workflow order. */
 export function missingSteps(instance: Instance, workflow: WorkflowModel): string[] {
-  const zeroCount = (s: StepModel) => s.count !== undefined && 'fixed' in s.count && s.count.fixed === 0;
   return workflow.steps
-    .filter((s) => s.required && instance.done[s.name] === undefined && !zeroCount(s))
+    .filter((s) => s.required && instance.done[s.name] === undefined && !needsNone(s))
     .map((s) => s.name);
 }
 

@@ -1,3 +1,6 @@
+import { isRecord } from '../shared/is-record.js';
+import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from './telemetry.js';
+
 /**
  * Fast paths for the two things every record needs: the native shape and a UTC timestamp. They only
  * ever accept what the zod schema and Date.parse accept (a property test holds them to it); anything
@@ -7,21 +10,20 @@
 const str = (v: unknown, max: number): boolean => typeof v === 'string' && v.length >= 1 && v.length <= max;
 const optStr = (v: unknown, max: number): boolean =>
   v === undefined || (typeof v === 'string' && v.length <= max);
-const isPlainObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** True when `o` certainly matches the native event schema; false means "ask zod". */
 export function isPlainNativeEvent(o: Record<string, unknown>): boolean {
   const status = o.status;
   const durationMs = o.durationMs;
   return (
-    str(o.eventId, 256) &&
-    str(o.correlationId, 256) &&
-    (o.workflow === undefined || str(o.workflow, 256)) &&
-    str(o.step, 256) &&
+    str(o.eventId, MAX_ID_LENGTH) &&
+    str(o.correlationId, MAX_ID_LENGTH) &&
+    (o.workflow === undefined || str(o.workflow, MAX_ID_LENGTH)) &&
+    str(o.step, MAX_ID_LENGTH) &&
     (status === undefined || status === 'succeeded' || status === 'failed' || status === 'started') &&
-    optStr(o.source, 1024) &&
-    optStr(o.traceId, 1024) &&
-    (o.attributes === undefined || isPlainObject(o.attributes)) &&
+    optStr(o.source, MAX_TEXT_LENGTH) &&
+    optStr(o.traceId, MAX_TEXT_LENGTH) &&
+    (o.attributes === undefined || isRecord(o.attributes)) &&
     o.error === undefined &&
     (durationMs === undefined || (typeof durationMs === 'number' && durationMs >= 0)) &&
     (o.coldStart === undefined || typeof o.coldStart === 'boolean')

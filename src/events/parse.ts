@@ -1,12 +1,20 @@
 import { z } from 'zod';
+import { isRecord } from '../shared/is-record.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import { didYouMean } from '../workflow/suggest.js';
 import { isPlainNativeEvent, parseUtcTimestamp } from './fast-path.js';
-import { type InvalidReason, MAX_EVENT_BYTES, type ParseResult, type TelemetryEvent } from './telemetry.js';
+import {
+  type InvalidReason,
+  MAX_EVENT_BYTES,
+  MAX_ID_LENGTH,
+  MAX_TEXT_LENGTH,
+  type ParseResult,
+  type TelemetryEvent,
+} from './telemetry.js';
 
-// Correlation IDs become Kinesis partition keys, which are at most 256 characters.
-const id = z.string().min(1).max(256);
-const name = z.string().min(1).max(256);
+const id = z.string().min(1).max(MAX_ID_LENGTH);
+const name = z.string().min(1).max(MAX_ID_LENGTH);
+const text = z.string().max(MAX_TEXT_LENGTH);
 const status = z.enum(['succeeded', 'failed', 'started']);
 // Checked by parseTime, so that a missing or bad time gets its own reason code.
 const time = z.unknown().optional();
@@ -24,8 +32,8 @@ export const nativeEventSchema = z.looseObject({
   step: name,
   status: status.optional(),
   time,
-  source: z.string().max(1024).optional(),
-  traceId: z.string().max(1024).optional(),
+  source: text.optional(),
+  traceId: text.optional(),
   attributes: attributes.optional(),
   error: error.optional(),
   durationMs: z.number().nonnegative().optional(),
@@ -36,26 +44,26 @@ const cloudEvent = z.looseObject({
   specversion: z.literal('1.0'),
   id,
   type: name,
-  source: z.string().max(1024),
+  source: text,
   time,
   subject: id.optional(),
   correlationid: id.optional(),
   workflow: name.optional(),
   status: status.optional(),
-  traceparent: z.string().max(1024).optional(),
+  traceparent: text.optional(),
   data: z.unknown().optional(),
 });
 
 const eventBridge = z.looseObject({
   id,
   'detail-type': name,
-  source: z.string().max(1024),
+  source: text,
   time,
   detail: z.looseObject({
     correlationId: id,
     workflow: name.optional(),
     status: status.optional(),
-    traceId: z.string().max(1024).optional(),
+    traceId: text.optional(),
     error: error.optional(),
     durationMs: z.number().nonnegative().optional(),
     coldStart: z.boolean().optional(),
@@ -235,8 +243,4 @@ export function parseTime(value: unknown): number | string {
   }
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? `time ${JSON.stringify(value)} is not a valid date` : ms;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -33,5 +33,10 @@ export type ParseResult =
   | { readonly ok: true; readonly event: TelemetryEvent }
   | { readonly ok: false; readonly reason: InvalidReason; readonly message: string };
 
+/** IDs and names: correlation IDs become Kinesis partition keys, which are at most 256 characters. */
+export const MAX_ID_LENGTH = 256;
+/** Free text such as `source` and `traceId`. */
+export const MAX_TEXT_LENGTH = 1024;
+
 /** 1 MiB: the largest record Kinesis accepts. */
 export const MAX_EVENT_BYTES = 1024 * 1024;

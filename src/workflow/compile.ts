@@ -142,6 +142,7 @@ export function compileWorkflow(
       name: stepName,
       index: i,
       required: i === 0 || (isStepKey && stepSpec.optional !== true),
+      underSteps: isStepKey,
       withinMs: stepSpec.within === undefined ? undefined : parseDuration(stepSpec.within),
       after: afterOf[i] ?? [],
       count: counts[i],

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { isRecord } from '../shared/is-record.js';
 import { BUILTIN_DEFAULTS, compileWorkflow, type Defaults, type SpecIssue } from './compile.js';
 import { parseDuration } from './duration.js';
 import { type ConfigIssue, WorkflowFileError } from './errors.js';
@@ -105,10 +106,6 @@ function readDefaults(data: unknown): Defaults {
     retentionMs: d.retention === undefined ? BUILTIN_DEFAULTS.retentionMs : (parseDuration(d.retention) ?? 0),
     severity: d.severity ?? BUILTIN_DEFAULTS.severity,
   };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {

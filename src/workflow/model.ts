@@ -8,6 +8,8 @@ export interface StepModel {
   readonly index: number;
   /** The start, and every key of `steps` not marked optional. */
   readonly required: boolean;
+  /** A key of `steps`: an expected step, rather than the start or a name only listed in an outcome. */
+  readonly underSteps: boolean;
   readonly withinMs: number | undefined;
   /** Indexes of the steps this one follows (the start when not given). */
   readonly after: readonly number[];
