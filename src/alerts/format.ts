@@ -1,0 +1,47 @@
+import type { Alert } from '../engine/alert.js';
+import { formatDuration } from '../workflow/duration.js';
+
+/** SNS wants a subject shorter than 100 characters, printable ASCII, on one line. */
+export const MAX_SUBJECT = 99;
+/** SNS's message limit is 256 KiB with attributes and subject; what is left for the record. */
+export const MAX_MESSAGE_BYTES = 250_000;
+
+/** One line a person reads in a mail subject or a chat notification. */
+export function alertSubject(alert: Alert): string {
+  const what = alert.step === null ? '' : ` ${alert.step}`;
+  const late = alert.lateByMs > 0 ? ` (${formatDuration(alert.lateByMs)} late)` : '';
+  const text = `[${alert.severity}] ${alert.kind} ${alert.workflow} ${alert.correlationId}${what}${late}`;
+  // SNS refuses control characters and line breaks in a subject; non-ASCII shows badly in mail.
+  const ascii = text.replace(/[^\u0020-\u007e]/g, '?');
+  return ascii.length <= MAX_SUBJECT ? ascii : `${ascii.slice(0, MAX_SUBJECT - 3)}...`;
+}
+
+/**
+ * The alert record as the message body. A record over the limit (a timeline of thousands of events)
+ * keeps the first and last timeline entries and says how many it left out in `timelineTrimmed`.
+ */
+export function alertMessage(alert: Alert, maxBytes = MAX_MESSAGE_BYTES): string {
+  const body = JSON.stringify(alert);
+  if (Buffer.byteLength(body) <= maxBytes) return body;
+  let keep = Math.floor(alert.timeline.length / 2);
+  for (;;) {
+    keep = Math.floor(keep / 2);
+    const head = alert.timeline.slice(0, keep);
+    const tail = keep === 0 ? [] : alert.timeline.slice(-keep);
+    const trimmed = JSON.stringify({
+      ...alert,
+      timeline: [...head, ...tail],
+      timelineTrimmed: alert.timeline.length - head.length - tail.length,
+    });
+    if (Buffer.byteLength(trimmed) <= maxBytes || keep === 0) return trimmed;
+  }
+}
+
+/** Filterable by subscribers: `{"kind": ["step_overdue"], "severity": ["high", "critical"]}`. */
+export function alertAttributes(alert: Alert) {
+  return {
+    kind: { DataType: 'String', StringValue: alert.kind },
+    workflow: { DataType: 'String', StringValue: alert.workflow },
+    severity: { DataType: 'String', StringValue: alert.severity },
+  };
+}

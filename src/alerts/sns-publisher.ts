@@ -1,0 +1,68 @@
+import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Alert } from '../engine/alert.js';
+import type { AlertPublisher, PublishResult } from '../runtime/ports.js';
+import { alertAttributes, alertMessage, alertSubject } from './format.js';
+
+/** PublishBatch takes at most 10 entries and 256 KiB in all. */
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 256 * 1024;
+
+/** Publishes alert records to the topic (design §4). A failure is reported per alert, never thrown. */
+export class SnsPublisher implements AlertPublisher {
+  constructor(
+    private readonly client: SNSClient,
+    private readonly topicArn: string,
+  ) {}
+
+  async publish(alerts: readonly Alert[]): Promise<PublishResult> {
+    const published = new Set<string>();
+    const failed: { alertId: string; error: string }[] = [];
+    // An alert raised twice (a retry after a conflict) is sent once.
+    const unique = [...new Map(alerts.map((a) => [a.alertId, a])).values()];
+    const entries = unique.map((alert) => ({
+      Id: alert.alertId,
+      Subject: alertSubject(alert),
+      Message: alertMessage(alert),
+      MessageAttributes: alertAttributes(alert),
+    }));
+    for (const batch of batches(entries)) {
+      try {
+        if (batch.length === 1) {
+          const { Id, ...entry } = batch[0] as (typeof batch)[number];
+          await this.client.send(new PublishCommand({ TopicArn: this.topicArn, ...entry }));
+          published.add(Id);
+          continue;
+        }
+        const out = await this.client.send(
+          new PublishBatchCommand({ TopicArn: this.topicArn, PublishBatchRequestEntries: batch }),
+        );
+        for (const s of out.Successful ?? []) if (s.Id) published.add(s.Id);
+        for (const f of out.Failed ?? []) {
+          if (f.Id) failed.push({ alertId: f.Id, error: `${f.Code}: ${f.Message ?? ''}`.trim() });
+        }
+      } catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        for (const entry of batch)
+          if (!published.has(entry.Id)) failed.push({ alertId: entry.Id, error: text });
+      }
+    }
+    return { published, failed };
+  }
+}
+
+function* batches<T extends { Message: string; Subject: string }>(entries: T[]): Generator<T[]> {
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    // Attributes add well under 1 KB.
+    const size = Buffer.byteLength(entry.Message) + entry.Subject.length + 1024;
+    if (batch.length === BATCH_ENTRIES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}

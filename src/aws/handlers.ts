@@ -1,0 +1,55 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { type ConsumerDeps, consumeBatch, type StreamRecord } from '../runtime/consume-batch.js';
+import { type SweeperDeps, type SweepResult, sweepRepeatedly } from '../runtime/sweep.js';
+
+/** Lambda's Kinesis records as the consumer's stream records. */
+export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
+  return event.Records.map((r) => ({
+    // eventID is "<shardId>:<sequenceNumber>".
+    shardId: r.eventID.slice(0, r.eventID.lastIndexOf(':')),
+    sequenceNumber: r.kinesis.sequenceNumber,
+    data: Buffer.from(r.kinesis.data, 'base64'),
+    arrival: Math.round(r.kinesis.approximateArrivalTimestamp * 1000),
+  }));
+}
+
+export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics: Metrics) {
+  return middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+    const result = await consumeBatch(toStreamRecords(event), deps);
+    logger.info('batch processed', {
+      records: event.Records.length,
+      events: result.events,
+      duplicates: result.duplicates,
+      invalid: result.invalid,
+      writes: result.writes,
+      failedSequenceNumber: result.failedSequenceNumber ?? null,
+    });
+    return {
+      batchItemFailures:
+        result.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: result.failedSequenceNumber }],
+    };
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}
+
+export interface SweeperOptions {
+  everyMs: number;
+  safetyMarginMs: number;
+}
+
+export function sweeperHandler(deps: SweeperDeps, options: SweeperOptions, logger: Logger, metrics: Metrics) {
+  return middy(async (_event: unknown, context: Context): Promise<SweepResult[]> => {
+    const stopBy = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
+    const results = await sweepRepeatedly(deps, { everyMs: options.everyMs, stopBy });
+    for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
+    return results;
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { parse } from 'yaml';
+
+const INFRA = fileURLToPath(new URL('../../infra/', import.meta.url));
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const REGION = 'us-east-1';
+
+export interface Emulators {
+  dynamodbEndpoint: string;
+  kinesisEndpoint: string;
+  dynamodb: DynamoDBClient;
+  kinesis: KinesisClient;
+  region: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * dynalite (DynamoDB) and kinesalite (Kinesis), in memory, in this process, on loopback. Port 0
+ * picks free ports; a port in use fails with a clear error.
+ */
+export async function startEmulators(
+  ports: { dynamodb?: number; kinesis?: number } = {},
+): Promise<Emulators> {
+  // Loaded on demand: only tests and dev mode need them.
+  const [{ default: dynalite }, { default: kinesalite }] = await Promise.all([
+    import('dynalite'),
+    import('kinesalite'),
+  ]);
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const kinesis = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 64 });
+  const dynamodbPort = await listen(dynamo, ports.dynamodb ?? 0, 'DynamoDB');
+  const kinesisPort = await listen(kinesis, ports.kinesis ?? 0, 'Kinesis').catch(async (error) => {
+    await close(dynamo);
+    throw error;
+  });
+  const dynamodbEndpoint = `http://127.0.0.1:${dynamodbPort}`;
+  const kinesisEndpoint = `http://127.0.0.1:${kinesisPort}`;
+  const dynamodbClient = new DynamoDBClient({
+    endpoint: dynamodbEndpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+  });
+  const kinesisClient = new KinesisClient({
+    endpoint: kinesisEndpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  });
+  return {
+    dynamodbEndpoint,
+    kinesisEndpoint,
+    dynamodb: dynamodbClient,
+    kinesis: kinesisClient,
+    region: REGION,
+    async stop() {
+      dynamodbClient.destroy();
+      kinesisClient.destroy();
+      await Promise.all([close(dynamo), close(kinesis)]);
+    },
+  };
+}
+
+/** The table as infra/table.yml (the file serverless.yml deploys) defines it. */
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  const resource = parse(readFileSync(`${INFRA}table.yml`, 'utf8')) as {
+    Properties: Record<string, unknown>;
+  };
+  const p = resource.Properties;
+  return {
+    TableName: tableName,
+    BillingMode: p.BillingMode as 'PAY_PER_REQUEST',
+    AttributeDefinitions: p.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: p.KeySchema as CreateTableCommandInput['KeySchema'],
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes as CreateTableCommandInput['GlobalSecondaryIndexes'],
+  };
+}
+
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(new CreateTableCommand(tableDefinition(tableName)));
+}
+
+export async function createStream(client: KinesisClient, streamName: string, shards: number): Promise<void> {
+  await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+  await waitUntilStreamExists({ client, maxWaitTime: 30 }, { StreamName: streamName });
+}
+
+function listen(server: Server, port: number, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} for the ${what} emulator is in use: pick another or free it`)
+          : error,
+      );
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,105 @@
+import type { Alert } from '../engine/alert.js';
+import type { Instance } from '../engine/instance.js';
+import { fitToItemLimit } from '../store/item-limit.js';
+import type { WorkflowModel } from '../workflow/model.js';
+import type { AlertPublisher, LogSink, MetricsSink, StateStore, StoredInstance } from './ports.js';
+
+/** Retention when the workflow that wrote an instance is no longer in the file. */
+const FALLBACK_RETENTION_MS = 7 * 24 * 3600_000;
+
+/**
+ * When the item may be deleted (epoch ms), or undefined while a deadline keeps it alive. Instances
+ * that will never wake again (only unknown steps seen, or a workflow removed from the file) expire
+ * `retention` after their last write, so nothing lingers forever.
+ */
+export function expiresAt(
+  instance: Instance,
+  model: WorkflowModel | undefined,
+  now: number,
+): number | undefined {
+  const retention = model?.retentionMs ?? FALLBACK_RETENTION_MS;
+  if (instance.st !== 'running') return Math.max(instance.end ?? now, now) + retention;
+  return instance.wk === undefined ? now + retention : undefined;
+}
+
+/** Writes the instance and its outbox in one conditional put. Throws VersionConflictError on a race. */
+export async function commit(
+  store: StateStore,
+  stored: StoredInstance,
+  model: WorkflowModel | undefined,
+  now: number,
+): Promise<void> {
+  await store.putInstance(stored, fitToItemLimit(stored.instance), expiresAt(stored.instance, model, now));
+}
+
+export interface PublishDeps {
+  store: StateStore;
+  publisher: AlertPublisher;
+  metrics: MetricsSink;
+  logger: LogSink;
+}
+
+/**
+ * Publishes what committed items hold in their outbox, then clears what went out. Whatever fails
+ * stays pending on its item, which the sweeper's index finds at once; nothing here throws for SNS.
+ */
+export async function publishPending(items: readonly StoredInstance[], deps: PublishDeps): Promise<void> {
+  const withPending = items.filter((s) => s.pending.length > 0);
+  if (withPending.length === 0) return;
+  const alerts: Alert[] = withPending.flatMap((s) => s.pending);
+  const result = await deps.publisher.publish(alerts);
+  deps.metrics.count('alertsPublished', result.published.size);
+  if (result.failed.length > 0) {
+    deps.metrics.count('publishFailures', result.failed.length);
+    for (const f of result.failed) {
+      const alert = alerts.find((a) => a.alertId === f.alertId);
+      deps.logger.warn('alert not published; it stays pending and is retried', {
+        alertId: f.alertId,
+        kind: alert?.kind,
+        workflow: alert?.workflow,
+        correlationId: alert?.correlationId,
+        error: f.error,
+      });
+    }
+  }
+  for (const alert of alerts) {
+    if (result.published.has(alert.alertId)) {
+      deps.logger.info('alert published', {
+        alertId: alert.alertId,
+        kind: alert.kind,
+        workflow: alert.workflow,
+        correlationId: alert.correlationId,
+        step: alert.step,
+      });
+    }
+  }
+  await Promise.all(
+    withPending
+      .filter((s) => s.pending.some((a) => result.published.has(a.alertId)))
+      .map(async (s) => {
+        try {
+          // False when the item moved on since: the alert stays pending and goes out again later,
+          // which subscribers drop by alertId. At least once, never lost.
+          await deps.store.clearPending(s, result.published);
+        } catch (error) {
+          deps.logger.warn('could not clear published alerts; they will be sent again', {
+            correlationId: s.instance.id,
+            error: String(error),
+          });
+        }
+      }),
+  );
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,71 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../workflow/duration.js';
+import { SEVERITIES } from '../workflow/schema.js';
+
+/** A Lambda's environment is missing or wrong: the message lists every variable at fault. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined)
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)}: ${DURATION_HINT}` });
+      return ms ?? 0;
+    });
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .default('false')
+  .transform((v) => v === 'true' || v === '1');
+
+const required = (what: string) => z.string({ error: `set it to ${what}` }).min(1, `set it to ${what}`);
+
+const common = {
+  TABLE_NAME: required('the DynamoDB table name'),
+  TOPIC_ARN: required('the alert topic ARN'),
+  /** Path of the bundled workflow file, relative to the function's root. */
+  WORKFLOWS_FILE: z.string().default('workflows.yml'),
+};
+
+export const consumerEnvironment = z.object({
+  ...common,
+  QUARANTINE_RETENTION: duration('14d'),
+  /** Put quarantined payloads in the logs too. Off: payloads may hold personal data. */
+  LOG_PAYLOADS: flag,
+});
+
+export const sweeperEnvironment = z.object({
+  ...common,
+  STREAM_NAME: required('the telemetry stream name'),
+  LAG_THRESHOLD: duration('5m'),
+  LAG_SEVERITY: z.enum(SEVERITIES).default('high'),
+  /** Sweep this often inside one invocation (e.g. 10s); the default sweeps once per invocation. */
+  SWEEP_EVERY: duration('0s'),
+  /** Stop taking work this long before the Lambda timeout. */
+  SAFETY_MARGIN: duration('5s'),
+});
+
+export function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => {
+    const name = i.path.join('.');
+    const got = env[name];
+    return `  ${name}: ${got === undefined ? 'not set' : `${JSON.stringify(got)} is invalid`}: ${i.message}`;
+  });
+  throw new ConfigurationError(`invalid environment\n${lines.join('\n')}`);
+}
+
+/** The bundled workflow file: relative paths are from the function's root, where it was packaged. */
+export function workflowsPath(file: string, env: Record<string, string | undefined>): string {
+  return isAbsolute(file) ? file : resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file);
+}

@@ -1,0 +1,79 @@
+import type { Alert } from '../engine/alert.js';
+import type { Instance } from '../engine/instance.js';
+
+/** An instance as stored: its state, the version it was read at (0: not stored yet) and its outbox. */
+export interface StoredInstance {
+  readonly key: string;
+  instance: Instance;
+  version: number;
+  /** Alerts raised and committed with this state but not yet published. */
+  pending: Alert[];
+}
+
+export interface QuarantinedRecord {
+  /** The record's bytes, verbatim. */
+  readonly payload: Uint8Array;
+  readonly reason: string;
+  readonly message: string;
+  readonly shardId: string;
+  readonly sequenceNumber: string;
+  /** When Kinesis received it, epoch ms. */
+  readonly arrival: number;
+}
+
+/** The monitor's view of itself: whether it is lagging, and the lag alert not yet published. */
+export interface MonitorState {
+  lagging: boolean;
+  /** When the current lagging episode started. */
+  since: number | undefined;
+  /** First time the sweeper ran: the origin of the lag while a shard has no watermark yet. */
+  firstRun: number | undefined;
+  version: number;
+  pending: Alert[];
+}
+
+/** What the consumer and sweeper need of the table. DynamoDbStore maps each call to requests. */
+export interface StateStore {
+  getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>>;
+  /** Conditional on the version read; throws VersionConflictError when someone wrote in between. */
+  putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void>;
+  /** Removes published alerts from the outbox; false when the item moved on (they stay pending). */
+  clearPending(stored: StoredInstance, published: ReadonlySet<string>): Promise<boolean>;
+  quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
+  /** Shard ID → heartbeat time the consumer has processed. */
+  getWatermarks(): Promise<Map<string, number>>;
+  /** Moves a shard's watermark forward; never back. */
+  advanceWatermark(shardId: string, heartbeat: number): Promise<void>;
+  /** Keys of items due at or before `until` in one index partition, a page at a time. */
+  dueKeys(partition: string, until: number): AsyncIterable<string[]>;
+  getMonitor(): Promise<MonitorState>;
+  putMonitor(state: MonitorState): Promise<void>;
+}
+
+export interface PublishResult {
+  /** alertIds published. */
+  readonly published: ReadonlySet<string>;
+  readonly failed: readonly { alertId: string; error: string }[];
+}
+
+export interface AlertPublisher {
+  publish(alerts: readonly Alert[]): Promise<PublishResult>;
+}
+
+/** Puts one heartbeat on every open shard; returns the open shards' IDs. */
+export interface HeartbeatWriter {
+  beat(now: number): Promise<string[]>;
+}
+
+/** Counters and timings, in whatever the host records them with (CloudWatch EMF on Lambda). */
+export interface MetricsSink {
+  count(name: string, value?: number): void;
+  timing(name: string, ms: number): void;
+}
+
+/** Structured logging with the correlation ID as a field. */
+export interface LogSink {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,316 @@
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { Alert } from '../engine/alert.js';
+import type { Instance } from '../engine/instance.js';
+import type { MonitorState, QuarantinedRecord, StateStore, StoredInstance } from '../runtime/ports.js';
+import { StoreError, VersionConflictError } from './errors.js';
+import {
+  INDEX_NAME,
+  INSTANCE_SK,
+  indexShard,
+  LAG_SK,
+  MONITOR_PK,
+  quarantinePk,
+  WATERMARK_PK,
+} from './keys.js';
+
+type Item = Record<string, AttributeValue>;
+
+/** The largest payload kept verbatim in a quarantine item; the rest of a bigger record is cut. */
+const MAX_QUARANTINE_PAYLOAD = 300_000;
+const BATCH_GET = 100;
+const BATCH_WRITE = 25;
+const UNPROCESSED_RETRIES = 8;
+
+/**
+ * The table, one request per call: the consumer and sweeper own the logic, this class only maps
+ * their calls to DynamoDB requests (docs/table-layout.md has the layout).
+ */
+export class DynamoDbStore implements StateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>> {
+    const found = new Map<string, StoredInstance>();
+    for (let i = 0; i < keys.length; i += BATCH_GET) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: {
+          Keys: keys.slice(i, i + BATCH_GET).map((pk) => ({ pk: { S: pk }, sk: { S: INSTANCE_SK } })),
+          ConsistentRead: true,
+        },
+      };
+      for (let attempt = 0; request !== undefined; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES) throw new StoreError('BatchGetItem kept leaving keys unprocessed');
+        if (attempt > 0) await backoff(attempt);
+        const out = await this.call('BatchGetItem', () =>
+          this.client.send(new BatchGetItemCommand({ RequestItems: request })),
+        );
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const stored = toStored(item);
+          found.set(stored.key, stored);
+        }
+        const rest = out.UnprocessedKeys?.[this.tableName];
+        request = rest?.Keys?.length
+          ? { [this.tableName]: { Keys: rest.Keys, ConsistentRead: true } }
+          : undefined;
+      }
+    }
+    return found;
+  }
+
+  async putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void> {
+    const { instance, pending, version } = stored;
+    const item: Item = {
+      pk: { S: stored.key },
+      sk: { S: INSTANCE_SK },
+      ver: { N: String(version + 1) },
+      doc: { S: doc },
+    };
+    // Pending alerts make the item due at once, so the sweeper retries them if publishing fails.
+    const due = pending.length > 0 ? 0 : instance.wk;
+    if (due !== undefined) {
+      item.gsk = { S: indexShard(stored.key) };
+      item.due = { N: String(due) };
+    }
+    if (pending.length > 0) item.out = { S: JSON.stringify(pending) };
+    if (expiresAt !== undefined) item.ttl = { N: String(Math.ceil(expiresAt / 1000)) };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...versionCondition(version),
+        }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, stored.key);
+    }
+    stored.version = version + 1;
+  }
+
+  async clearPending(stored: StoredInstance, published: ReadonlySet<string>): Promise<boolean> {
+    const rest = stored.pending.filter((a) => !published.has(a.alertId));
+    const wk = stored.instance.wk;
+    const sets = ['ver = :next'];
+    const removes: string[] = [];
+    const values: Item = { ':v': { N: String(stored.version) }, ':next': { N: String(stored.version + 1) } };
+    if (rest.length > 0) {
+      sets.push('#out = :out');
+      values[':out'] = { S: JSON.stringify(rest) };
+    } else {
+      removes.push('#out');
+      if (wk === undefined) removes.push('gsk', 'due');
+      else {
+        sets.push('due = :due');
+        values[':due'] = { N: String(wk) };
+      }
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: stored.key }, sk: { S: INSTANCE_SK } },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: 'ver = :v',
+          ExpressionAttributeNames: { '#out': 'out' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.failure('UpdateItem', error, stored.key);
+    }
+    stored.version += 1;
+    stored.pending = rest;
+    return true;
+  }
+
+  async quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void> {
+    const writes: WriteRequest[] = records.map((r) => ({
+      PutRequest: { Item: quarantineItem(r, expiresAt) },
+    }));
+    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
+      let batch = writes.slice(i, i + BATCH_WRITE);
+      for (let attempt = 0; batch.length > 0; attempt++) {
+        if (attempt > UNPROCESSED_RETRIES)
+          throw new StoreError('BatchWriteItem kept leaving items unprocessed');
+        if (attempt > 0) await backoff(attempt);
+        const out = await this.call('BatchWriteItem', () =>
+          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: batch } })),
+        );
+        batch = out.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
+  }
+
+  async getWatermarks(): Promise<Map<string, number>> {
+    const marks = new Map<string, number>();
+    let start: Item | undefined;
+    do {
+      const out = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: WATERMARK_PK } },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of out.Items ?? []) marks.set(str(item.sk), num(item.hb));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return marks;
+  }
+
+  async advanceWatermark(shardId: string, heartbeat: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: WATERMARK_PK }, sk: { S: shardId } },
+          UpdateExpression: 'SET hb = :hb',
+          ConditionExpression: 'attribute_not_exists(hb) OR hb < :hb',
+          ExpressionAttributeValues: { ':hb': { N: String(heartbeat) } },
+        }),
+      );
+    } catch (error) {
+      // Already further along: a redelivered heartbeat must not move it back.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw this.failure('UpdateItem', error, `${WATERMARK_PK}/${shardId}`);
+    }
+  }
+
+  async *dueKeys(partition: string, until: number): AsyncIterable<string[]> {
+    let start: Item | undefined;
+    do {
+      const out = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX_NAME,
+            KeyConditionExpression: 'gsk = :g AND due <= :t',
+            ExpressionAttributeValues: { ':g': { S: partition }, ':t': { N: String(until) } },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      const keys = (out.Items ?? []).map((item) => str(item.pk));
+      if (keys.length > 0) yield keys;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async getMonitor(): Promise<MonitorState> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: LAG_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = out.Item;
+    if (!item) return { lagging: false, since: undefined, firstRun: undefined, version: 0, pending: [] };
+    return {
+      lagging: item.lagging?.BOOL === true,
+      since: item.since ? num(item.since) : undefined,
+      firstRun: item.first ? num(item.first) : undefined,
+      version: num(item.ver),
+      pending: item.out ? (JSON.parse(str(item.out)) as Alert[]) : [],
+    };
+  }
+
+  async putMonitor(state: MonitorState): Promise<void> {
+    const item: Item = {
+      pk: { S: MONITOR_PK },
+      sk: { S: LAG_SK },
+      ver: { N: String(state.version + 1) },
+      lagging: { BOOL: state.lagging },
+    };
+    if (state.since !== undefined) item.since = { N: String(state.since) };
+    if (state.firstRun !== undefined) item.first = { N: String(state.firstRun) };
+    if (state.pending.length > 0) item.out = { S: JSON.stringify(state.pending) };
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(state.version) }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, `${MONITOR_PK}/${LAG_SK}`);
+    }
+    state.version += 1;
+  }
+
+  private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw this.failure(what, error);
+    }
+  }
+
+  private failure(what: string, error: unknown, key?: string): Error {
+    if (error instanceof ConditionalCheckFailedException && key !== undefined) {
+      return new VersionConflictError(key, { cause: error });
+    }
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return new StoreError(`${what}${key ? ` ${key}` : ''} failed: ${reason}`, { cause: error });
+  }
+}
+
+function versionCondition(version: number) {
+  return version === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'ver = :v', ExpressionAttributeValues: { ':v': { N: String(version) } } };
+}
+
+function toStored(item: Item): StoredInstance {
+  return {
+    key: str(item.pk),
+    instance: JSON.parse(str(item.doc)) as Instance,
+    version: num(item.ver),
+    pending: item.out ? (JSON.parse(str(item.out)) as Alert[]) : [],
+  };
+}
+
+function quarantineItem(r: QuarantinedRecord, expiresAt: number): Item {
+  const payload = Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
+  const kept = payload.subarray(0, MAX_QUARANTINE_PAYLOAD);
+  const text = kept.toString('utf8');
+  // Verbatim where the bytes are UTF-8 (they survive the round trip); base64 otherwise.
+  const isUtf8 = Buffer.from(text, 'utf8').equals(kept);
+  const item: Item = {
+    pk: { S: quarantinePk(r.arrival) },
+    sk: { S: `${new Date(r.arrival).toISOString()}#${r.shardId}#${r.sequenceNumber}` },
+    reason: { S: r.reason },
+    message: { S: r.message.slice(0, 1000) },
+    shard: { S: r.shardId },
+    seq: { S: r.sequenceNumber },
+    arrival: { N: String(r.arrival) },
+    bytes: { N: String(payload.byteLength) },
+    ttl: { N: String(Math.ceil(expiresAt / 1000)) },
+  };
+  if (isUtf8) item.payload = { S: text };
+  else item.payloadBase64 = { S: kept.toString('base64') };
+  if (kept.byteLength < payload.byteLength) item.truncated = { BOOL: true };
+  return item;
+}
+
+const str = (v: AttributeValue | undefined): string => v?.S ?? '';
+const num = (v: AttributeValue | undefined): number => Number(v?.N ?? 0);
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt) * Math.random()));

@@ -1,0 +1,62 @@
+import type { Instance } from '../engine/instance.js';
+
+/**
+ * DynamoDB refuses items over 400 KB, and a refused write would fail the batch on every retry. An
+ * instance's document is kept under this many bytes, leaving room for the item's other attributes.
+ */
+export const MAX_DOC_BYTES = 300_000;
+
+/** Timeline rows kept at each end when the middle has to go. */
+const KEEP_ROWS = 200;
+/** Success times kept per counted step whose count is not known yet. */
+const KEEP_HITS = 5_000;
+/** Event hashes kept when even a trimmed timeline does not make room: the newest ones. */
+const KEEP_SEEN = 15_000;
+
+/**
+ * Shrinks an instance that outgrew its item, in order of what matters least: first the middle of
+ * the timeline (the first and last events stay, and a note counts what went), then success times of
+ * counted steps beyond what any plausible count needs, and last the oldest event hashes, which only
+ * makes a very late redelivery of those events count again. State that decides outcomes (done
+ * times, counts, fired alerts) is never dropped. Returns the document to write.
+ */
+export function fitToItemLimit(instance: Instance, maxBytes = MAX_DOC_BYTES): string {
+  let doc = JSON.stringify(instance);
+  if (Buffer.byteLength(doc) <= maxBytes) return doc;
+
+  if (instance.tl.length > 2 * KEEP_ROWS) {
+    const before = /^timeline trimmed to fit the item: (\d+)/.exec(
+      instance.notes?.find((n) => n.startsWith('timeline trimmed')) ?? '',
+    );
+    const dropped = instance.tl.length - 2 * KEEP_ROWS;
+    instance.tl.splice(KEEP_ROWS, dropped);
+    note(instance, `timeline trimmed to fit the item: ${dropped + Number(before?.[1] ?? 0)} events dropped`);
+    doc = JSON.stringify(instance);
+    if (Buffer.byteLength(doc) <= maxBytes) return doc;
+  }
+  for (const [step, times] of Object.entries(instance.hits ?? {})) {
+    if (times.length > KEEP_HITS) {
+      note(instance, `${step}: only the earliest ${KEEP_HITS} of ${times.length} successes kept`);
+      times.length = KEEP_HITS;
+    }
+  }
+  if (instance.seen.length > KEEP_SEEN) {
+    const dropped = instance.seen.length - KEEP_SEEN;
+    instance.seen.splice(0, dropped);
+    note(instance, `${dropped} oldest event IDs forgotten to fit the item`);
+  }
+  doc = JSON.stringify(instance);
+  if (Buffer.byteLength(doc) <= maxBytes) return doc;
+  // Only huge single events remain (1 KB texts on a capped timeline): keep the ends of the timeline.
+  instance.tl.splice(10, Math.max(0, instance.tl.length - 20));
+  note(instance, 'timeline cut to its first and last 10 events to fit the item');
+  return JSON.stringify(instance);
+}
+
+function note(instance: Instance, text: string): void {
+  // Notes replace earlier notes of the same kind, so trimming again does not grow them.
+  const kind = text.replace(/\d+/g, '#');
+  const notes = (instance.notes ?? []).filter((n) => n.replace(/\d+/g, '#') !== kind);
+  notes.push(text);
+  instance.notes = notes;
+}

@@ -1,0 +1,205 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SnsPublisher } from '../../src/alerts/sns-publisher.js';
+import { consumerHandler, sweeperHandler } from '../../src/aws/handlers.js';
+import type { Alert } from '../../src/engine/alert.js';
+import { createStream, createTable, type Emulators } from '../../src/local/emulators.js';
+import { KinesisPoller } from '../../src/local/kinesis-poller.js';
+import type { ConsumerDeps } from '../../src/runtime/consume-batch.js';
+import type { LogSink, MetricsSink, StoredInstance } from '../../src/runtime/ports.js';
+import type { SweeperDeps, SweepResult } from '../../src/runtime/sweep.js';
+import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { instancePk } from '../../src/store/keys.js';
+import { KinesisHeartbeats } from '../../src/stream/kinesis-heartbeats.js';
+import { type EventSpec, line, orderConfig, T0 } from '../helpers.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+/** Counters a test can assert on, instead of CloudWatch. */
+export class MemoryMetrics implements MetricsSink {
+  readonly counts = new Map<string, number>();
+  readonly timings = new Map<string, number[]>();
+  count(name: string, value = 1): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + value);
+  }
+  timing(name: string, ms: number): void {
+    this.timings.set(name, [...(this.timings.get(name) ?? []), ms]);
+  }
+}
+
+const quiet: LogSink = { info() {}, warn() {}, error() {} };
+
+export const sns = mockClient(SNSClient);
+
+let serial = 0;
+
+/** Alerts the mocked topic received, in order. */
+export function capturePublished(): Alert[] {
+  const published: Alert[] = [];
+  sns.reset();
+  sns.on(PublishCommand).callsFake((input) => {
+    published.push(JSON.parse(input.Message));
+    return { MessageId: `m${published.length}` };
+  });
+  sns.on(PublishBatchCommand).callsFake((input) => {
+    const entries = input.PublishBatchRequestEntries as { Id: string; Message: string }[];
+    for (const e of entries) published.push(JSON.parse(e.Message));
+    return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id })), Failed: [] };
+  });
+  return published;
+}
+
+export interface Harness {
+  table: string;
+  stream: string;
+  store: DynamoDbStore;
+  metrics: MemoryMetrics;
+  poller: KinesisPoller;
+  published: Alert[];
+  /** Wall clock seen by both functions, ms; tests move it. */
+  now: number;
+  consumerDeps: ConsumerDeps;
+  sweeperDeps: SweeperDeps;
+  consume(event: KinesisStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+  /** Puts events on the stream with the correlation ID as partition key. */
+  send(events: readonly (EventSpec | string)[]): Promise<void>;
+  /** Runs the real sweeper handler once at wall time `at`. */
+  sweep(at: number): Promise<SweepResult>;
+  /** Sweep at `at` (heartbeats), then let the consumer catch up: T becomes `at` for the next sweep. */
+  tick(at: number): Promise<SweepResult>;
+  instance(correlationId: string, workflow?: string): Promise<StoredInstance | undefined>;
+  quarantined(): Promise<Record<string, unknown>[]>;
+}
+
+export interface HarnessOptions {
+  shards?: number;
+  batchSize?: number;
+  /** The DynamoDB client the functions use (default: the emulator's); for fault injection. */
+  dynamodb?: DynamoDBClient;
+  lagThresholdMs?: number;
+}
+
+export async function harness(emu: Emulators, options: HarnessOptions = {}): Promise<Harness> {
+  const table = `overdue-test-${++serial}`;
+  const stream = `telemetry-${serial}`;
+  await createTable(emu.dynamodb, table);
+  await createStream(emu.kinesis, stream, options.shards ?? 2);
+  const config = orderConfig();
+  const metrics = new MemoryMetrics();
+  const store = new DynamoDbStore(options.dynamodb ?? emu.dynamodb, table);
+  const publisher = new SnsPublisher(
+    new SNSClient({ region: 'us-east-1' }),
+    'arn:aws:sns:us-east-1:0:alerts',
+  );
+  const logger = new Logger({ logLevel: 'SILENT' });
+  const powertools = new Metrics({ namespace: 'overdue-test' });
+  const h = {
+    table,
+    stream,
+    store,
+    metrics,
+    published: capturePublished(),
+    now: T0,
+  } as Harness;
+  const clock = () => h.now;
+  h.consumerDeps = {
+    config,
+    store,
+    publisher,
+    metrics,
+    logger: quiet,
+    clock,
+    quarantineRetentionMs: 14 * 86_400_000,
+    logPayloads: false,
+  };
+  h.sweeperDeps = {
+    config,
+    store,
+    publisher,
+    metrics,
+    logger: quiet,
+    clock,
+    heartbeats: new KinesisHeartbeats(emu.kinesis, stream),
+    // Ticks in tests are minutes apart; only the lag test wants a threshold that near.
+    lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
+    lagSeverity: 'high',
+    streamName: stream,
+  };
+  const consumer = consumerHandler(h.consumerDeps, logger, powertools);
+  const sweeper = sweeperHandler(h.sweeperDeps, { everyMs: 0, safetyMarginMs: 1000 }, logger, powertools);
+  h.consume = async (event) => (await consumer(event, lambdaContext())) as never;
+  h.poller = new KinesisPoller(emu.kinesis, stream, (event) => h.consume(event), {
+    batchSize: options.batchSize ?? 100,
+  });
+  h.send = async (events) => {
+    await emu.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        // A string is a raw payload (a poison record); a spec becomes a native event.
+        Records: events.map((e) =>
+          typeof e === 'string'
+            ? { Data: Buffer.from(e), PartitionKey: 'raw' }
+            : { Data: Buffer.from(line(e)), PartitionKey: e.cid ?? 'o-1' },
+        ),
+      }),
+    );
+  };
+  h.sweep = async (at) => {
+    h.now = at;
+    const results = (await sweeper({}, lambdaContext())) as SweepResult[];
+    return results[0] as SweepResult;
+  };
+  h.tick = async (at) => {
+    const result = await h.sweep(at);
+    await h.poller.drain();
+    return result;
+  };
+  h.instance = async (correlationId, workflow = 'order') => {
+    const key = instancePk(workflow, correlationId);
+    return (await store.getInstances([key])).get(key);
+  };
+  h.quarantined = async () => {
+    // Bucketed by Kinesis arrival time (real time): this hour and, near its start, the last one.
+    const hours = new Set(
+      [Date.now() - 3_600_000, Date.now()].map((t) => new Date(t).toISOString().slice(0, 13)),
+    );
+    const items = [];
+    for (const hour of hours) {
+      const out = await emu.dynamodb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `Q#${hour}` } },
+        }),
+      );
+      items.push(...(out.Items ?? []));
+    }
+    return items.map((item) =>
+      Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? v.BOOL])),
+    );
+  };
+  return h;
+}
+
+export function lambdaContext(remainingMs = 60_000): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'overdue-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:overdue-test',
+    memoryLimitInMB: '1024',
+    awsRequestId: `req-${++serial}`,
+    logGroupName: '/aws/lambda/overdue-test',
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+}
