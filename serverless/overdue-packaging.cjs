@@ -1,0 +1,44 @@
+// overdue's packaging checks, as a local Serverless plugin:
+// - refuses to package (and so to deploy) a workflow file that `overdue validate` rejects;
+// - drops the framework's shared Lambda role when every function has its own (least privilege:
+//   no role left lying around with the union of everyone's permissions).
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+const SHARED_ROLE = 'IamRoleLambdaExecution';
+
+class OverduePackaging {
+  constructor(serverless) {
+    this.serverless = serverless;
+    this.hooks = {
+      'before:package:initialize': () => this.validate(),
+      'before:package:finalize': () => this.dropUnusedSharedRole(),
+    };
+  }
+
+  validate() {
+    const file = this.serverless.service.provider.environment?.WORKFLOWS_FILE ?? 'workflows.yml';
+    const bin = path.join(__dirname, '..', 'bin', 'overdue.js');
+    try {
+      const out = execFileSync(process.execPath, [bin, 'validate', '--config', file], {
+        cwd: this.serverless.serviceDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      this.serverless.cli.log(`overdue: ${out.trim().split('\n')[0]}`);
+    } catch (error) {
+      const message = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || String(error);
+      throw new this.serverless.classes.Error(`The workflow file cannot be deployed:\n${message}`);
+    }
+  }
+
+  dropUnusedSharedRole() {
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    const { [SHARED_ROLE]: shared, ...others } = template.Resources;
+    if (!shared) return;
+    const used = JSON.stringify({ ...template, Resources: others }).includes(`"${SHARED_ROLE}"`);
+    if (!used) delete template.Resources[SHARED_ROLE];
+  }
+}
+
+module.exports = OverduePackaging;

@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const OSLS = join('node_modules', 'osls', 'bin', 'serverless.js');
+
+/** `osls package` as `npm run package` runs it, offline, with no AWS credentials at all. */
+async function osls(out: string, ...args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  return run(
+    process.execPath,
+    [OSLS, 'package', '--stage', 'test', '--region', 'eu-west-1', '--package', out, ...args],
+    {
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      timeout: 120_000,
+    },
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON, read deep in assertions
+type Resource = { Type: string; Condition?: string; DependsOn?: unknown; Properties: Record<string, any> };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+let resources: Record<string, Resource>;
+let outputs: Record<string, unknown>;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'overdue-package-'));
+  await osls(dir);
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+  outputs = template.Outputs;
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const statements = (role: string): Statement[] =>
+  resources[role]?.Properties.Policies.flatMap(
+    (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+  );
+const actions = (role: string) => statements(role).flatMap((s) => s.Action);
+
+describe('serverless.yml, packaged offline', () => {
+  it('runs both functions on nodejs22.x arm64, each with its own role and no shared one', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(['ConsumerLambdaFunction', 'SweeperLambdaFunction']);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Role).toEqual({
+        'Fn::GetAtt': [id.replace('LambdaFunction', 'IamRoleLambdaExecution'), 'Arn'],
+      });
+    }
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('grants each function only what it calls, on named resources', () => {
+    for (const role of ['ConsumerIamRoleLambdaExecution', 'SweeperIamRoleLambdaExecution']) {
+      for (const s of statements(role)) {
+        expect(s.Resource).not.toBe('*');
+        expect(s.Resource).not.toContain('*');
+      }
+    }
+    const consumer = actions('ConsumerIamRoleLambdaExecution');
+    const sweeper = actions('SweeperIamRoleLambdaExecution');
+    expect(consumer).toEqual(
+      expect.arrayContaining([
+        'dynamodb:PutItem',
+        'dynamodb:BatchWriteItem',
+        'kinesis:GetRecords',
+        'sns:Publish',
+        'sqs:SendMessage',
+      ]),
+    );
+    expect(consumer).not.toContain('kinesis:PutRecords');
+    expect(consumer).not.toContain('dynamodb:Scan');
+    expect(sweeper).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'kinesis:ListShards', 'kinesis:PutRecords', 'sns:Publish']),
+    );
+    expect(sweeper).not.toContain('kinesis:GetRecords');
+    expect(sweeper).not.toContain('dynamodb:Scan');
+    expect(sweeper).not.toContain('dynamodb:BatchWriteItem');
+  });
+
+  it('reads the stream with partial batch failures, bisection, finite retries and a failure destination', () => {
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    expect(mapping.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 1,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
+    });
+  });
+
+  it('sweeps every minute', () => {
+    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Resource]];
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+  });
+
+  it('creates an encrypted on-demand stream unless an existing one is named', () => {
+    const stream = resources.TelemetryStream as Resource;
+    expect(stream.Condition).toBe('CreateStream');
+    expect(stream.Properties.StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
+    expect(stream.Properties.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
+  });
+
+  it('keeps state in an on-demand, encrypted table with the wake-up index, TTL and point-in-time recovery', () => {
+    const table = (resources.OverdueTable as Resource).Properties;
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'due',
+        KeySchema: [
+          { AttributeName: 'gsk', KeyType: 'HASH' },
+          { AttributeName: 'due', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+  });
+
+  it('encrypts the topics with a rotated key and the failure queue with SQS-managed keys', () => {
+    for (const id of ['AlertTopic', 'OpsTopic']) {
+      expect(resources[id]?.Properties.KmsMasterKeyId).toEqual({ Ref: 'MonitorKey' });
+    }
+    expect(resources.MonitorKey?.Properties.EnableKeyRotation).toBe(true);
+    expect(resources.FailureQueue?.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('alarms on the monitor itself', () => {
+    const alarms = Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([id, a]) => [
+        id,
+        `${a.Properties.Namespace} ${a.Properties.MetricName}`,
+      ]),
+    );
+    expect(alarms).toEqual({
+      ConsumerIteratorAgeAlarm: 'AWS/Lambda IteratorAge',
+      ConsumerErrorsAlarm: 'AWS/Lambda Errors',
+      SweeperErrorsAlarm: 'AWS/Lambda Errors',
+      FailureQueueDepthAlarm: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+    });
+  });
+
+  it('outputs the stream, topic and table', () => {
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['StreamName', 'AlertTopicArn', 'TableName']),
+    );
+  });
+
+  it('bundles the workflow file with each function', async () => {
+    const { stdout } = await run('unzip', ['-l', join(dir, 'consumer.zip')]);
+    expect(stdout).toContain('examples/workflows.yml');
+    expect(stdout).toContain('functions/consumer.mjs');
+  });
+
+  it('refuses to package a bad workflow file, naming the file, the path in it and the fix', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'overdue-package-bad-'));
+    const failure = await osls(out, '--param', 'workflows=test/fixtures/typo-after.yml').then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    );
+    expect(failure).toContain('The workflow file cannot be deployed');
+    expect(failure).toMatch(/test\/fixtures\/typo-after\.yml:\d+:\d+ workflows\.\S+\.after/);
+    expect(failure).toContain('Did you mean "payment.authorized"?');
+  }, 60_000);
+});
