@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStream, createTable, type Emulators, startEmulators } from '../../src/local/emulators.js';
+import { KinesisPoller } from '../../src/local/kinesis-poller.js';
+import { ev, line, ORDER_YAML } from '../helpers.js';
+import { capturePublished, lambdaContext } from './harness.js';
+
+let emu: Emulators;
+beforeAll(async () => {
+  emu = await startEmulators();
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+
+describe('functions/consumer.ts and functions/sweeper.ts', () => {
+  it('run against the emulators configured only through the SDK endpoint variables', async () => {
+    await createTable(emu.dynamodb, 'overdue-entry');
+    await createStream(emu.kinesis, 'telemetry-entry', 1);
+    const dir = mkdtempSync(join(tmpdir(), 'overdue-entry-'));
+    writeFileSync(join(dir, 'workflows.yml'), ORDER_YAML);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: emu.dynamodbEndpoint,
+      AWS_ENDPOINT_URL_KINESIS: emu.kinesisEndpoint,
+      AWS_REGION: emu.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TABLE_NAME: 'overdue-entry',
+      TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:alerts',
+      STREAM_NAME: 'telemetry-entry',
+      WORKFLOWS_FILE: 'workflows.yml',
+      LAMBDA_TASK_ROOT: dir,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const published = capturePublished();
+    const consumer = await import('../../functions/consumer.js');
+    const sweeper = await import('../../functions/sweeper.js');
+    const poller = new KinesisPoller(
+      emu.kinesis,
+      'telemetry-entry',
+      (event: KinesisStreamEvent) =>
+        consumer.handler(event, lambdaContext()) as Promise<KinesisStreamBatchResponse>,
+    );
+    // Real time this once: an order placed 10 minutes ago whose payment never came.
+    const placed = Date.now() - 10 * 60_000;
+    const event = JSON.parse(line(ev('placed', 0, { cid: 'o-entry', attributes: { items: 1 } })));
+    event.time = new Date(placed).toISOString();
+    await emu.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: 'telemetry-entry',
+        Records: [{ Data: Buffer.from(JSON.stringify(event)), PartitionKey: 'o-entry' }],
+      }),
+    );
+    await sweeper.handler({}, lambdaContext()); // heartbeats
+    await poller.drain();
+    await sweeper.handler({}, lambdaContext()); // T = the first run's time: payment is overdue
+    expect(published.map((a) => `${a.kind}:${a.step}`)).toEqual(['step_overdue:paid']);
+    expect(published[0]?.correlationId).toBe('o-entry');
+  });
+});

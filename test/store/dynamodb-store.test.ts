@@ -1,0 +1,140 @@
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { newInstance } from '../../src/engine/transition.js';
+import type { StoredInstance } from '../../src/runtime/ports.js';
+import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { StoreError, VersionConflictError } from '../../src/store/errors.js';
+import { indexShard, instancePk } from '../../src/store/keys.js';
+
+const ddb = mockClient(DynamoDBClient);
+const store = () => new DynamoDbStore(new DynamoDBClient({}), 'overdue');
+beforeEach(() => ddb.reset());
+
+function stored(version: number, wk?: number): StoredInstance {
+  const instance = newInstance('order', 'o-1');
+  instance.wk = wk;
+  return { key: instancePk('order', 'o-1'), instance, version, pending: [] };
+}
+
+describe('DynamoDbStore', () => {
+  it('creates an instance only if absent, indexed by its wake-up in its shard', async () => {
+    ddb.on(PutItemCommand).resolves({});
+    const s = stored(0, 1_000);
+    await store().putInstance(s, '{}', undefined);
+    const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(input?.Item).toMatchObject({
+      pk: { S: 'I#order#o-1' },
+      sk: { S: 'I' },
+      ver: { N: '1' },
+      gsk: { S: indexShard('I#order#o-1') },
+      due: { N: '1000' },
+    });
+    expect(input?.Item?.ttl).toBeUndefined();
+    expect(s.version).toBe(1);
+  });
+
+  it('updates conditionally on the version read, makes pending alerts due at once, and sets the TTL', async () => {
+    ddb.on(PutItemCommand).resolves({});
+    const s = stored(3, 5_000);
+    s.pending = [{ alertId: 'x' } as never];
+    await store().putInstance(s, '{}', 1_800_000_000_500);
+    const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.ConditionExpression).toBe('ver = :v');
+    expect(input?.ExpressionAttributeValues).toEqual({ ':v': { N: '3' } });
+    expect(input?.Item).toMatchObject({ ver: { N: '4' }, due: { N: '0' }, ttl: { N: '1800000001' } });
+    expect(JSON.parse(input?.Item?.out?.S as string)).toEqual([{ alertId: 'x' }]);
+  });
+
+  it('leaves an ended instance out of the index', async () => {
+    ddb.on(PutItemCommand).resolves({});
+    await store().putInstance(stored(1), '{}', 1);
+    const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
+    expect(item?.gsk).toBeUndefined();
+    expect(item?.due).toBeUndefined();
+  });
+
+  it('turns a failed condition into a VersionConflictError, anything else into a StoreError with its cause', async () => {
+    ddb
+      .on(PutItemCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+    const conflict = await store()
+      .putInstance(stored(2), '{}', undefined)
+      .catch((e) => e);
+    expect(conflict).toBeInstanceOf(VersionConflictError);
+    expect(conflict.name).toBe('VersionConflictError');
+    const other = await store()
+      .putInstance(stored(2), '{}', undefined)
+      .catch((e) => e);
+    expect(other).toBeInstanceOf(StoreError);
+    expect(other.message).toBe(
+      'PutItem I#order#o-1 failed: ProvisionedThroughputExceededException: slow down',
+    );
+    expect(other.cause.name).toBe('ProvisionedThroughputExceededException');
+  });
+
+  it('reads instances strongly consistent and retries unprocessed keys', async () => {
+    const item = (id: string) => ({
+      pk: { S: instancePk('order', id) },
+      sk: { S: 'I' },
+      ver: { N: '2' },
+      doc: { S: JSON.stringify(newInstance('order', id)) },
+    });
+    ddb
+      .on(BatchGetItemCommand)
+      .resolvesOnce({
+        Responses: { overdue: [item('a')] },
+        UnprocessedKeys: { overdue: { Keys: [{ pk: { S: 'I#order#b' }, sk: { S: 'I' } }] } },
+      })
+      .resolvesOnce({ Responses: { overdue: [item('b')] } });
+    const found = await store().getInstances(['I#order#a', 'I#order#b']);
+    expect([...found.keys()]).toEqual(['I#order#a', 'I#order#b']);
+    expect(found.get('I#order#b')?.version).toBe(2);
+    const calls = ddb.commandCalls(BatchGetItemCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.args[0].input.RequestItems?.overdue?.ConsistentRead).toBe(true);
+  });
+
+  it('quarantines UTF-8 verbatim, other bytes as base64, and cuts what no item can hold', async () => {
+    ddb.on(BatchWriteItemCommand).resolves({});
+    const record = (payload: Uint8Array, seq: string) => ({
+      payload,
+      reason: 'not_json',
+      message: 'not JSON',
+      shardId: 'shardId-000000000001',
+      sequenceNumber: seq,
+      arrival: Date.parse('2026-11-26T10:15:00Z'),
+    });
+    await store().quarantine(
+      [
+        record(Buffer.from('{"oops'), '1'),
+        record(Uint8Array.from([0xff, 0xfe, 0x00]), '2'),
+        record(Buffer.alloc(400_000, 'a'), '3'),
+      ],
+      Date.parse('2026-12-10T10:15:00Z'),
+    );
+    const items = ddb
+      .commandCalls(BatchWriteItemCommand)[0]
+      ?.args[0].input.RequestItems?.overdue?.map((w) => w.PutRequest?.Item);
+    expect(items?.[0]).toMatchObject({
+      pk: { S: 'Q#2026-11-26T10' },
+      sk: { S: '2026-11-26T10:15:00.000Z#shardId-000000000001#1' },
+      payload: { S: '{"oops' },
+      reason: { S: 'not_json' },
+      shard: { S: 'shardId-000000000001' },
+      seq: { S: '1' },
+      ttl: { N: String(Date.parse('2026-12-10T10:15:00Z') / 1000) },
+    });
+    expect(items?.[1]?.payloadBase64).toEqual({ S: '//4A' });
+    expect(items?.[2]?.payload?.S?.length).toBe(300_000);
+    expect(items?.[2]).toMatchObject({ truncated: { BOOL: true }, bytes: { N: '400000' } });
+  });
+});
