@@ -35,6 +35,7 @@ describe('Lambda environment', () => {
       } catch (e) {
         return e;
       }
+      return undefined;
     })() as ConfigurationError;
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toBe(
