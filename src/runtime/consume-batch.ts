@@ -191,6 +191,7 @@ async function foldAndWrite(
       instance: newInstance(group.model.name, first.event.correlationId),
       version: 0,
       pending: [],
+      indexed: undefined,
     };
     const before = target.instance.st;
     let changed = false;

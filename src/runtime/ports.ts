@@ -8,6 +8,12 @@ export interface StoredInstance {
   version: number;
   /** Alerts raised and committed with this state but not yet published. */
   pending: Alert[];
+  /**
+   * The wake-up the index holds for it, which may be earlier than `instance.wk`: the consumer only
+   * ever moves it earlier (a later one costs two index writes per event), and the sweeper corrects
+   * it when it comes due. Undefined: not in the index, or to be set exactly to `instance.wk`.
+   */
+  indexed: number | undefined;
 }
 
 export interface QuarantinedRecord {

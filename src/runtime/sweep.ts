@@ -128,6 +128,8 @@ async function advanceAndWrite(
     }
     // An item that only had its outbox due needs no write: publishing clears it.
     if (!changed) return stored;
+    // It came due, so whatever earlier wake-up the index held is spent: index the real one.
+    stored.indexed = undefined;
     try {
       await commit(deps.store, stored, model, deps.clock());
       result.written++;

@@ -71,7 +71,7 @@ export class DynamoDbStore implements StateStore {
   }
 
   async putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void> {
-    const { instance, pending, version } = stored;
+    const { instance, pending, version, indexed } = stored;
     const item: Item = {
       pk: { S: stored.key },
       sk: { S: INSTANCE_SK },
@@ -79,7 +79,14 @@ export class DynamoDbStore implements StateStore {
       doc: { S: doc },
     };
     // Pending alerts make the item due at once, so the sweeper retries them if publishing fails.
-    const due = pending.length > 0 ? 0 : instance.wk;
+    // Otherwise the index keeps an earlier wake-up it already has (see StoredInstance.indexed).
+    const wk = instance.wk;
+    const due =
+      pending.length > 0
+        ? 0
+        : wk !== undefined && indexed !== undefined && indexed > 0 && indexed < wk
+          ? indexed
+          : wk;
     if (due !== undefined) {
       item.gsk = { S: indexShard(stored.key) };
       item.due = { N: String(due) };
@@ -98,6 +105,7 @@ export class DynamoDbStore implements StateStore {
       throw this.failure('PutItem', error, stored.key);
     }
     stored.version = version + 1;
+    stored.indexed = due;
   }
 
   async clearPending(stored: StoredInstance, published: ReadonlySet<string>): Promise<boolean> {
@@ -134,6 +142,7 @@ export class DynamoDbStore implements StateStore {
     }
     stored.version += 1;
     stored.pending = rest;
+    if (rest.length === 0) stored.indexed = wk;
     return true;
   }
 
@@ -284,6 +293,7 @@ function toStored(item: Item): StoredInstance {
     instance: JSON.parse(str(item.doc)) as Instance,
     version: num(item.ver),
     pending: item.out ? (JSON.parse(str(item.out)) as Alert[]) : [],
+    indexed: item.due ? num(item.due) : undefined,
   };
 }
 

@@ -56,6 +56,14 @@ describe('fast paths agree with the full checks', () => {
     expect(accepted).toBeGreaterThan(100); // the generator does reach the fast path
   });
 
+  it('leaves attributes with an own __proto__ key to zod, which drops that key', () => {
+    const json = JSON.parse(
+      '{"eventId":"1","correlationId":"c","step":"s","time":1,"attributes":{"__proto__":1,"items":2}}',
+    );
+    expect(isPlainNativeEvent(json)).toBe(false);
+    expect(nativeEventSchema.parse(json).attributes).toEqual({ items: 2 });
+  });
+
   it('the UTC timestamp fast path equals Date.parse wherever it answers', () => {
     const digits = (n: number) =>
       fc.integer({ min: 0, max: 10 ** n - 1 }).map((v) => String(v).padStart(n, '0'));

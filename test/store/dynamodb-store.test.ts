@@ -20,7 +20,7 @@ beforeEach(() => ddb.reset());
 function stored(version: number, wk?: number): StoredInstance {
   const instance = newInstance('order', 'o-1');
   instance.wk = wk;
-  return { key: instancePk('order', 'o-1'), instance, version, pending: [] };
+  return { key: instancePk('order', 'o-1'), instance, version, pending: [], indexed: undefined };
 }
 
 describe('DynamoDbStore', () => {
@@ -51,6 +51,19 @@ describe('DynamoDbStore', () => {
     expect(input?.ExpressionAttributeValues).toEqual({ ':v': { N: '3' } });
     expect(input?.Item).toMatchObject({ ver: { N: '4' }, due: { N: '0' }, ttl: { N: '1800000001' } });
     expect(JSON.parse(input?.Item?.out?.S as string)).toEqual([{ alertId: 'x' }]);
+  });
+
+  it('keeps an earlier wake-up the index already holds, and takes a new earlier one', async () => {
+    ddb.on(PutItemCommand).resolves({});
+    const later = stored(3, 9_000);
+    later.indexed = 5_000;
+    await store().putInstance(later, '{}', undefined);
+    const earlier = stored(3, 2_000);
+    earlier.indexed = 5_000;
+    await store().putInstance(earlier, '{}', undefined);
+    const dues = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.due?.N);
+    expect(dues).toEqual(['5000', '2000']);
+    expect([later.indexed, earlier.indexed]).toEqual([5_000, 2_000]);
   });
 
   it('leaves an ended instance out of the index', async () => {
