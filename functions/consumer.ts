@@ -25,6 +25,7 @@ export const handler = consumerHandler(
     clock: Date.now,
     quarantineRetentionMs: env.QUARANTINE_RETENTION,
     logPayloads: env.LOG_PAYLOADS,
+    watermarkCache: new Map(),
   },
   logger,
   metrics,

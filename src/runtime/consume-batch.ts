@@ -25,6 +25,11 @@ export interface ConsumerDeps extends PublishDeps {
   quarantineRetentionMs: number;
   /** Log the payload of quarantined records (off by default: payloads may hold personal data). */
   logPayloads: boolean;
+  /**
+   * Shard → watermark this container last saw, to skip reading it on every batch. A stale value is
+   * only ever lower than the table's, which makes the consumer process fewer deadlines, never wrong ones.
+   */
+  watermarkCache?: Map<string, number>;
 }
 
 export interface ConsumeResult {
@@ -78,7 +83,7 @@ export async function consumeBatch(
   if (shardId === undefined) return result;
 
   const ordered = [...records].sort((a, b) => compareSeq(BigInt(a.sequenceNumber), BigInt(b.sequenceNumber)));
-  let observed = (await store.getWatermarks()).get(shardId) ?? Number.NEGATIVE_INFINITY;
+  let observed = await shardWatermark(shardId, deps);
   const groups = new Map<string, Group>();
   const heartbeats: { seq: bigint; time: number }[] = [];
   const invalid: QuarantinedRecord[] = [];
@@ -139,7 +144,9 @@ export async function consumeBatch(
   const lastBeat = safe.at(-1);
   if (lastBeat) {
     try {
-      await store.advanceWatermark(shardId, Math.max(...safe.map((h) => h.time)));
+      const time = Math.max(...safe.map((h) => h.time));
+      await store.advanceWatermark(shardId, time);
+      deps.watermarkCache?.set(shardId, time);
     } catch (error) {
       deps.logger.error('could not record the watermark; the heartbeat is retried', { error: String(error) });
       const seq = safe[0]?.seq as bigint;
@@ -156,6 +163,14 @@ export async function consumeBatch(
       ? undefined
       : ordered.find((r) => BigInt(r.sequenceNumber) === failure)?.sequenceNumber;
   return result;
+}
+
+async function shardWatermark(shardId: string, deps: ConsumerDeps): Promise<number> {
+  const cached = deps.watermarkCache?.get(shardId);
+  if (cached !== undefined) return cached;
+  const stored = (await deps.store.getWatermarks()).get(shardId);
+  if (stored !== undefined) deps.watermarkCache?.set(shardId, stored);
+  return stored ?? Number.NEGATIVE_INFINITY;
 }
 
 async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Promise<void> {

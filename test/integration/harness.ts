@@ -116,6 +116,7 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     clock,
     quarantineRetentionMs: 14 * 86_400_000,
     logPayloads: false,
+    watermarkCache: new Map(),
   };
   h.sweeperDeps = {
     config,
