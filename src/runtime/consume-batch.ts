@@ -243,7 +243,7 @@ async function foldAndWrite(
       if (error instanceof VersionConflictError && attempt < CONFLICT_RETRIES) {
         deps.metrics.count('versionConflicts');
         try {
-          stored = (await deps.store.getInstances([group.key])).get(group.key);
+          stored = (await deps.store.getInstances([group.key], { consistent: true })).get(group.key);
           continue;
         } catch {
           // fall through to the failure below

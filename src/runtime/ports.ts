@@ -40,7 +40,14 @@ export interface MonitorState {
 
 /** What the consumer and sweeper need of the table. DynamoDbStore maps each call to requests. */
 export interface StateStore {
-  getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>>;
+  /**
+   * Reads instances. Eventually consistent by default, at half the cost: every write is conditional
+   * on the version read, so a stale read only costs a retry, which reads consistently.
+   */
+  getInstances(
+    keys: readonly string[],
+    options?: { consistent?: boolean },
+  ): Promise<Map<string, StoredInstance>>;
   /** Conditional on the version read; throws VersionConflictError when someone wrote in between. */
   putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void>;
   /** Removes published alerts from the outbox; false when the item moved on (they stay pending). */

@@ -144,7 +144,7 @@ async function advanceAndWrite(
         return undefined;
       }
       deps.metrics.count('versionConflicts');
-      stored = (await deps.store.getInstances([key])).get(key);
+      stored = (await deps.store.getInstances([key], { consistent: true })).get(key);
     }
   }
   return undefined;

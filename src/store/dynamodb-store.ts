@@ -42,13 +42,16 @@ export class DynamoDbStore implements StateStore {
     private readonly tableName: string,
   ) {}
 
-  async getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>> {
+  async getInstances(
+    keys: readonly string[],
+    { consistent = false }: { consistent?: boolean } = {},
+  ): Promise<Map<string, StoredInstance>> {
     const found = new Map<string, StoredInstance>();
     for (let i = 0; i < keys.length; i += BATCH_GET) {
       let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
         [this.tableName]: {
           Keys: keys.slice(i, i + BATCH_GET).map((pk) => ({ pk: { S: pk }, sk: { S: INSTANCE_SK } })),
-          ConsistentRead: true,
+          ConsistentRead: consistent,
         },
       };
       for (let attempt = 0; request !== undefined; attempt++) {
@@ -63,7 +66,7 @@ export class DynamoDbStore implements StateStore {
         }
         const rest = out.UnprocessedKeys?.[this.tableName];
         request = rest?.Keys?.length
-          ? { [this.tableName]: { Keys: rest.Keys, ConsistentRead: true } }
+          ? { [this.tableName]: { Keys: rest.Keys, ConsistentRead: consistent } }
           : undefined;
       }
     }
@@ -71,28 +74,8 @@ export class DynamoDbStore implements StateStore {
   }
 
   async putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void> {
-    const { instance, pending, version, indexed } = stored;
-    const item: Item = {
-      pk: { S: stored.key },
-      sk: { S: INSTANCE_SK },
-      ver: { N: String(version + 1) },
-      doc: { S: doc },
-    };
-    // Pending alerts make the item due at once, so the sweeper retries them if publishing fails.
-    // Otherwise the index keeps an earlier wake-up it already has (see StoredInstance.indexed).
-    const wk = instance.wk;
-    const due =
-      pending.length > 0
-        ? 0
-        : wk !== undefined && indexed !== undefined && indexed > 0 && indexed < wk
-          ? indexed
-          : wk;
-    if (due !== undefined) {
-      item.gsk = { S: indexShard(stored.key) };
-      item.due = { N: String(due) };
-    }
-    if (pending.length > 0) item.out = { S: JSON.stringify(pending) };
-    if (expiresAt !== undefined) item.ttl = { N: String(Math.ceil(expiresAt / 1000)) };
+    const { item, due } = instanceItem(stored, doc, expiresAt);
+    const version = stored.version;
     try {
       await this.client.send(
         new PutItemCommand({
@@ -279,6 +262,37 @@ export class DynamoDbStore implements StateStore {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return new StoreError(`${what}${key ? ` ${key}` : ''} failed: ${reason}`, { cause: error });
   }
+}
+
+/** The item an instance is stored as, and the wake-up it is indexed at (undefined: not indexed). */
+export function instanceItem(
+  stored: StoredInstance,
+  doc: string,
+  expiresAt: number | undefined,
+): { item: Item; due: number | undefined } {
+  const { instance, pending, version, indexed } = stored;
+  const item: Item = {
+    pk: { S: stored.key },
+    sk: { S: INSTANCE_SK },
+    ver: { N: String(version + 1) },
+    doc: { S: doc },
+  };
+  // Pending alerts make the item due at once, so the sweeper retries them if publishing fails.
+  // Otherwise the index keeps an earlier wake-up it already has (see StoredInstance.indexed).
+  const wk = instance.wk;
+  const due =
+    pending.length > 0
+      ? 0
+      : wk !== undefined && indexed !== undefined && indexed > 0 && indexed < wk
+        ? indexed
+        : wk;
+  if (due !== undefined) {
+    item.gsk = { S: indexShard(stored.key) };
+    item.due = { N: String(due) };
+  }
+  if (pending.length > 0) item.out = { S: JSON.stringify(pending) };
+  if (expiresAt !== undefined) item.ttl = { N: String(Math.ceil(expiresAt / 1000)) };
+  return { item, due };
 }
 
 function versionCondition(version: number) {

@@ -162,7 +162,7 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   };
   h.instance = async (correlationId, workflow = 'order') => {
     const key = instancePk(workflow, correlationId);
-    return (await store.getInstances([key])).get(key);
+    return (await store.getInstances([key], { consistent: true })).get(key);
   };
   h.quarantined = async () => {
     // Bucketed by Kinesis arrival time (real time): this hour and, near its start, the last one.
