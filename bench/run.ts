@@ -76,3 +76,51 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The AWS runtime against dynalite: DynamoDB requests and estimated capacity units.
+const consumer = child('consumer-bench.ts') as {
+  shape: string;
+  batchSize: number;
+  events: number;
+  instancePuts: number;
+  changedInstances: number;
+  requestsPerEvent: number;
+  writeUnitsPerEvent: number;
+  tableWriteUnitsPerEvent: number;
+  indexWriteUnitsPerEvent: number;
+  readUnitsPerEvent: number;
+}[];
+console.log('\nconsumer against dynalite, per event (6-step workflow; write units = table + index)');
+console.log(
+  '  traffic  batch   requests  write units (table + index)   read units   puts per changed instance',
+);
+for (const r of consumer) {
+  console.log(
+    `  ${r.shape.padEnd(7)} ${String(r.batchSize).padStart(6)}   ${fmt(r.requestsPerEvent, 2).padStart(8)}  ${fmt(r.writeUnitsPerEvent, 2).padStart(5)} (${fmt(r.tableWriteUnitsPerEvent, 2)} + ${fmt(r.indexWriteUnitsPerEvent, 2)})${' '.repeat(14)}${fmt(r.readUnitsPerEvent, 2).padStart(5)}        ${fmt(r.instancePuts / r.changedInstances, 2)}`,
+  );
+}
+console.log(
+  '  spread: steps a minute apart (a batch holds one event per instance); bursty: six steps in 1.5 s',
+);
+console.log(
+  '  targets: one write per changed instance per batch; ≤ 1 write unit per event at batch size 100',
+);
+
+const sweeper = child('sweeper-bench.ts') as {
+  inFlight: number;
+  due: number;
+  ms: number;
+  requests: number;
+}[];
+console.log('\nsweeper against dynalite: the same due instances among more in flight');
+for (const r of sweeper) {
+  console.log(
+    `  ${fmt(r.inFlight).padStart(7)} in flight, ${fmt(r.due)} due   ${fmt(r.ms)} ms, ${fmt(r.requests)} requests`,
+  );
+}
+const [small, large] = sweeper;
+if (small && large) {
+  console.log(
+    `  ratio                 ${fmt(large.ms / small.ms, 2)}× time, ${fmt(large.requests / small.requests, 2)}× requests   (target ≤ 1.2)`,
+  );
+}

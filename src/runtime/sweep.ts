@@ -31,6 +31,8 @@ export interface SweepResult {
 
 /** Index partitions read at once. */
 const PARTITION_CONCURRENCY = 4;
+/** Due instances advanced and written at once within a page. */
+const ITEM_CONCURRENCY = 8;
 const CONFLICT_RETRIES = 3;
 
 /**
@@ -64,14 +66,14 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
       }
       result.due += keys.length;
       const items = await deps.store.getInstances(keys);
-      for (const key of keys) {
+      await mapLimit(keys, ITEM_CONCURRENCY, async (key) => {
         const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
         if (done) touched.push(done);
-      }
+      });
     }
   });
-  await publishPending(touched, deps);
   result.alerts = touched.reduce((n, s) => n + s.pending.length, 0);
+  await publishPending(touched, deps);
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);
   deps.metrics.timing('watermarkLag', lagMs);
