@@ -225,6 +225,7 @@ async function foldAndWrite(
       const t = applyEvent(target.instance, p.event, group.model, observed, p.hash);
       target.pending.push(...t.alerts);
       changed = true;
+      if (t.effect === 'ignored') deps.metrics.count('ignored');
       const t0 = target.instance.t0;
       if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
         deps.metrics.timing('stepLatency', p.event.time - t0);
