@@ -7,6 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -149,22 +150,13 @@ export class DynamoDbStore implements StateStore {
 
   async getWatermarks(): Promise<Map<string, number>> {
     const marks = new Map<string, number>();
-    let start: Item | undefined;
-    do {
-      const out = await this.call('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: WATERMARK_PK } },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      for (const item of out.Items ?? []) marks.set(str(item.sk), num(item.hb));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const query = {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: WATERMARK_PK } },
+      ConsistentRead: true,
+    };
+    for await (const items of this.query(query))
+      for (const item of items) marks.set(str(item.sk), num(item.hb));
     return marks;
   }
 
@@ -187,21 +179,25 @@ export class DynamoDbStore implements StateStore {
   }
 
   async *dueKeys(partition: string, until: number): AsyncIterable<string[]> {
+    const query = {
+      IndexName: INDEX_NAME,
+      KeyConditionExpression: 'gsk = :g AND due <= :t',
+      ExpressionAttributeValues: { ':g': { S: partition }, ':t': { N: String(until) } },
+    };
+    for await (const items of this.query(query))
+      if (items.length > 0) yield items.map((item) => str(item.pk));
+  }
+
+  /** A query's pages, following LastEvaluatedKey. */
+  private async *query(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+  ): AsyncIterable<Item[]> {
     let start: Item | undefined;
     do {
       const out = await this.call('Query', () =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEX_NAME,
-            KeyConditionExpression: 'gsk = :g AND due <= :t',
-            ExpressionAttributeValues: { ':g': { S: partition }, ':t': { N: String(until) } },
-            ExclusiveStartKey: start,
-          }),
-        ),
+        this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start })),
       );
-      const keys = (out.Items ?? []).map((item) => str(item.pk));
-      if (keys.length > 0) yield keys;
+      yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
   }

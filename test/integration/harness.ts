@@ -107,24 +107,15 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     now: T0,
   } as Harness;
   const clock = () => h.now;
+  const shared = { config, store, publisher, metrics, logger: quiet, clock };
   h.consumerDeps = {
-    config,
-    store,
-    publisher,
-    metrics,
-    logger: quiet,
-    clock,
+    ...shared,
     quarantineRetentionMs: 14 * 86_400_000,
     logPayloads: false,
     watermarkCache: new Map(),
   };
   h.sweeperDeps = {
-    config,
-    store,
-    publisher,
-    metrics,
-    logger: quiet,
-    clock,
+    ...shared,
     heartbeats: new KinesisHeartbeats(emu.kinesis, stream),
     // Ticks in tests are minutes apart; only the lag test wants a threshold that near.
     lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
