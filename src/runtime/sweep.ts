@@ -67,6 +67,11 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
       result.due += keys.length;
       const items = await deps.store.getInstances(keys);
       await mapLimit(keys, ITEM_CONCURRENCY, async (key) => {
+        // A page can hold thousands of keys: check the time limit per item too.
+        if (deps.clock() >= stopBy) {
+          result.stoppedEarly = true;
+          return;
+        }
         const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
         if (done) touched.push(done);
       });

@@ -22,6 +22,7 @@ export class KinesisHeartbeats implements HeartbeatWriter {
       if (attempt === 4) {
         throw new Error(`could not put heartbeats on ${pending.map((s) => s.ShardId).join(', ')}`);
       }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
       const out = await this.client.send(
         new PutRecordsCommand({
           StreamName: this.streamName,
