@@ -3,9 +3,9 @@
 import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { applyEvent } from '../src/engine/transition.js';
 import { createTable, startEmulators } from '../src/local/emulators.js';
-import { mapLimit } from '../src/runtime/commit.js';
 import type { AlertPublisher, LogSink, MetricsSink, StoredInstance } from '../src/runtime/ports.js';
 import { sweep } from '../src/runtime/sweep.js';
+import { mapLimit } from '../src/shared/map-limit.js';
 import { DynamoDbStore, instanceItem } from '../src/store/dynamodb-store.js';
 import { instancePk } from '../src/store/keys.js';
 import type { WorkflowModel } from '../src/workflow/model.js';

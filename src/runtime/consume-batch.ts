@@ -2,10 +2,11 @@ import type { Instance } from '../engine/instance.js';
 import { applyEvent, eventHash, isDuplicate, newInstance } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
 import type { TelemetryEvent } from '../events/telemetry.js';
+import { mapLimit } from '../shared/map-limit.js';
 import { VersionConflictError } from '../store/errors.js';
 import { instancePk } from '../store/keys.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
-import { commit, mapLimit, type PublishDeps, publishPending } from './commit.js';
+import { commit, type PublishDeps, publishPending } from './commit.js';
 import { heartbeatTime } from './heartbeat.js';
 import type { QuarantinedRecord, StoredInstance } from './ports.js';
 

@@ -1,10 +1,11 @@
 import { type Alert, alertId, iso } from '../engine/alert.js';
 import { advance, nextWake } from '../engine/transition.js';
+import { mapLimit } from '../shared/map-limit.js';
 import { VersionConflictError } from '../store/errors.js';
 import { indexShards } from '../store/keys.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import type { Severity } from '../workflow/schema.js';
-import { commit, mapLimit, type PublishDeps, publishPending } from './commit.js';
+import { commit, type PublishDeps, publishPending } from './commit.js';
 import type { HeartbeatWriter, MonitorState, StoredInstance } from './ports.js';
 
 export interface SweeperDeps extends PublishDeps {
