@@ -45,3 +45,40 @@ export function alertAttributes(alert: Alert) {
     severity: { DataType: 'String', StringValue: alert.severity },
   };
 }
+
+/** One line for a person: correlation ID, step, what happened and how late. */
+export function describeAlert(alert: Alert): string {
+  const parts = [alert.correlationId];
+  if (alert.step !== null) parts.push(alert.step);
+  switch (alert.kind) {
+    case 'step_overdue': {
+      const done = alert.timeline.some((e) => e.step === alert.step && e.status === 'succeeded');
+      parts.push(
+        done
+          ? `done ${formatDuration(alert.lateByMs)} late`
+          : `missing, ${formatDuration(alert.lateByMs)} past its deadline`,
+      );
+      break;
+    }
+    case 'workflow_timed_out':
+    case 'workflow_incomplete':
+      parts.push(`missing: ${alert.missing.join(', ') || 'none'}`);
+      break;
+    case 'completed_late':
+      parts.push(`completed ${formatDuration(alert.lateByMs)} after its deadline`);
+      break;
+    case 'workflow_failed': {
+      const failure = alert.timeline.find((e) => e.step === alert.step);
+      if (failure?.source) parts.push(`from ${failure.source}`);
+      break;
+    }
+    case 'out_of_order':
+      parts.push(`${formatDuration(alert.lateByMs)} before the step it comes after`);
+      break;
+    case 'monitor_lagging':
+      parts.push(`${formatDuration(alert.lateByMs)} behind`);
+      break;
+  }
+  parts.push(`(${alert.severity}, at ${alert.detectedAt})`);
+  return parts.join('  ');
+}

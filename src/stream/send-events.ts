@@ -1,0 +1,107 @@
+import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { isRecord } from '../shared/is-record.js';
+
+/** PutRecords takes at most 500 records and 5 MiB (data plus partition keys) per call. */
+const MAX_RECORDS = 500;
+const MAX_BYTES = 5 * 1024 * 1024;
+
+export interface SendOptions {
+  /** Attempts per record, the first included. */
+  attempts?: number;
+  /** First retry delay; doubles each attempt, with jitter. */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface SendResult {
+  sent: number;
+  /** Records still refused after the last attempt, with Kinesis's reason. Never dropped silently. */
+  failed: { line: number; error: string }[];
+}
+
+/**
+ * The partition key for an event in any accepted shape: its correlation ID, so that an instance's
+ * events stay in order on one shard. Lines without one (they will be quarantined) get their text's
+ * start, which at least keeps identical lines together.
+ */
+export function partitionKeyOf(line: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return line.slice(0, 256) || 'empty';
+  }
+  if (isRecord(json)) {
+    const detail = isRecord(json.detail) ? json.detail : undefined;
+    const key = json.correlationId ?? json.correlationid ?? json.subject ?? detail?.correlationId;
+    if (typeof key === 'string' && key.length > 0) return key.slice(0, 256);
+  }
+  return line.slice(0, 256) || 'empty';
+}
+
+/**
+ * Puts lines (one event each) on a stream in PutRecords calls of at most 500 records and 5 MiB,
+ * retrying the records Kinesis refuses (throttling) with exponential backoff.
+ */
+export async function sendEvents(
+  client: KinesisClient,
+  streamName: string,
+  lines: readonly string[],
+  options: SendOptions = {},
+): Promise<SendResult> {
+  const attempts = options.attempts ?? 6;
+  const backoffMs = options.backoffMs ?? 100;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const result: SendResult = { sent: 0, failed: [] };
+  const entries = lines.map((text, i) => ({
+    line: i + 1,
+    entry: { Data: Buffer.from(text), PartitionKey: partitionKeyOf(text) } as PutRecordsRequestEntry,
+  }));
+  for (const batch of batches(entries)) {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      let errors: (string | undefined)[];
+      try {
+        const out = await client.send(
+          new PutRecordsCommand({ StreamName: streamName, Records: pending.map((p) => p.entry) }),
+        );
+        errors = pending.map((_, i) => {
+          const r = out.Records?.[i];
+          return r?.ErrorCode ? `${r.ErrorCode}: ${r.ErrorMessage ?? ''}`.trim() : undefined;
+        });
+      } catch (error) {
+        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        errors = pending.map(() => text);
+      }
+      const retry = pending.filter((_, i) => errors[i] !== undefined);
+      result.sent += pending.length - retry.length;
+      if (retry.length === 0) break;
+      if (attempt >= attempts) {
+        pending.forEach((p, i) => {
+          const error = errors[i];
+          if (error !== undefined) result.failed.push({ line: p.line, error });
+        });
+        break;
+      }
+      await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+      pending = retry;
+    }
+  }
+  return result;
+}
+
+function* batches<T extends { entry: PutRecordsRequestEntry }>(entries: T[]): Generator<T[]> {
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = (e.entry.Data as Uint8Array).byteLength + Buffer.byteLength(e.entry.PartitionKey as string);
+    if (batch.length === MAX_RECORDS || (batch.length > 0 && bytes + size > MAX_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(e);
+    bytes += size;
+  }
+  if (batch.length > 0) yield batch;
+}
