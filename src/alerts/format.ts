@@ -52,7 +52,8 @@ export function describeAlert(alert: Alert): string {
   if (alert.step !== null) parts.push(alert.step);
   switch (alert.kind) {
     case 'step_overdue': {
-      const done = alert.timeline.some((e) => e.step === alert.step && e.status === 'succeeded');
+      // Not "has a successful event": a counted step can have some and still be missing.
+      const done = alert.step !== null && !alert.missing.includes(alert.step);
       parts.push(
         done
           ? `done ${formatDuration(alert.lateByMs)} late`

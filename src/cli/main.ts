@@ -8,6 +8,7 @@ import { WorkflowFileError } from '../workflow/errors.js';
 import { loadWorkflowFile } from '../workflow/load.js';
 import { workflowFileJsonSchema } from '../workflow/schema.js';
 import { UsageError } from './errors.js';
+import { dev, quarantine, send, trace } from './local-commands.js';
 import { ProgressBar } from './progress.js';
 import { summarizeConfig } from './summary.js';
 
@@ -17,13 +18,27 @@ Usage:
   overdue validate --config FILE
   overdue replay   --config FILE --events FILE|- [--at ISO-8601 | --drain] [--json]
   overdue schema
+  overdue dev      [--config FILE] [--no-demo] [--alerts FILE] [--kinesis-port N] [--dynamodb-port N]
+                   [--sns-port N] [--sweep-every DURATION]
+  overdue send     --events FILE|- [--stream NAME]
+  overdue trace    CORRELATION_ID [--workflow NAME] [--config FILE] [--table NAME]
+  overdue quarantine list [--since DURATION] [--json] [--table NAME]
 
 Commands:
   validate   check a workflow file; print a summary, or every problem with its line (exit 1)
   replay     run recorded events (NDJSON, any accepted shape) through the workflows
   schema     print the workflow file's JSON Schema
+  dev        run the whole monitor on this machine (embedded DynamoDB and Kinesis emulators), with demo traffic
+  send       put NDJSON events on a stream (default overdue-local), keyed by correlation ID
+  trace      show a stored instance: timeline, gaps, deadlines, what is pending, alerts raised
+  quarantine list the records the consumer set aside as invalid
 
-Exit codes: 0 ok, 1 invalid workflow file, 2 usage or input error.
+send, trace and quarantine talk to AWS with the usual credentials, or to overdue dev through
+AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL_DYNAMODB (dev prints them). trace and quarantine read
+the table named by --table, else OVERDUE_TABLE, else overdue-local.
+
+Exit codes: 0 ok, 1 invalid workflow file (trace: no such instance), 2 usage or input error,
+3 some events could not be sent.
 `;
 
 /** Progress bars pay off only for inputs that take a while. */
@@ -41,6 +56,14 @@ export async function main(
         return validate(rest, out);
       case 'replay':
         return await replay(rest, out, err);
+      case 'dev':
+        return await dev(rest, out);
+      case 'send':
+        return await send(rest, out);
+      case 'trace':
+        return await trace(rest, out);
+      case 'quarantine':
+        return await quarantine(rest, out);
       case 'schema':
         out.write(`${JSON.stringify(workflowFileJsonSchema(), null, 2)}\n`);
         return 0;

@@ -527,3 +527,37 @@ export function timelineOf(instance: Instance, workflow: WorkflowModel): Timelin
       return entry;
     });
 }
+
+export interface StepDeadline {
+  step: string;
+  required: boolean;
+  /** Done time (for counted steps the count-th success), if done. */
+  done: number | undefined;
+  /** Known once every step it comes after is done; undefined for steps with no `within`. */
+  deadline: number | undefined;
+}
+
+export interface Deadlines {
+  /** The time deadlines count from: the start, or the first event until the start arrives. */
+  origin: number | undefined;
+  /** origin + the workflow deadline. */
+  workflow: number | undefined;
+  steps: StepDeadline[];
+}
+
+/** Every step's done time and deadline as the engine sees them now: for `overdue trace`. */
+export function deadlinesOf(instance: Instance, workflow: WorkflowModel): Deadlines {
+  const { done } = scratchFor(workflow);
+  const origin = load(instance, workflow, done);
+  const known = (t: number) => (Number.isNaN(t) ? undefined : t);
+  return {
+    origin: known(origin),
+    workflow: known(origin + workflow.deadlineMs),
+    steps: workflow.steps.slice(1).map((step) => ({
+      step: step.name,
+      required: step.required,
+      done: known(done[step.index] as number),
+      deadline: known(stepDeadline(step, done, origin)),
+    })),
+  };
+}

@@ -156,6 +156,7 @@ export async function consumeBatch(
   }
   await publishPending(committed, deps);
 
+  metrics.count('batches');
   metrics.count('events', result.events);
   metrics.count('duplicates', result.duplicates);
   metrics.count('invalid', result.invalid);

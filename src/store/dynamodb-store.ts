@@ -27,6 +27,21 @@ import {
 
 type Item = Record<string, AttributeValue>;
 
+/** A quarantined record as `overdue quarantine list` shows it. */
+export interface QuarantineEntry {
+  arrival: number;
+  reason: string;
+  message: string;
+  shardId: string;
+  sequenceNumber: string;
+  bytes: number;
+  /** Verbatim, when the record was UTF-8. */
+  payload?: string;
+  payloadBase64?: string;
+  /** Only the first 300,000 bytes were kept. */
+  truncated: boolean;
+}
+
 /** The largest payload kept verbatim in a quarantine item; the rest of a bigger record is cut. */
 const MAX_QUARANTINE_PAYLOAD = 300_000;
 const BATCH_GET = 100;
@@ -200,6 +215,39 @@ export class DynamoDbStore implements StateStore {
       yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);
+  }
+
+  /** Quarantined records that arrived in [since, until], oldest first: one query per arrival hour. */
+  async listQuarantine(since: number, until: number): Promise<QuarantineEntry[]> {
+    const entries: QuarantineEntry[] = [];
+    const HOUR = 3_600_000;
+    for (let hour = since - (since % HOUR); hour <= until; hour += HOUR) {
+      const query = {
+        KeyConditionExpression: 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: {
+          ':pk': { S: quarantinePk(hour) },
+          ':from': { S: new Date(since).toISOString() },
+        },
+      };
+      for await (const items of this.query(query)) {
+        for (const item of items) {
+          const arrival = num(item.arrival);
+          if (arrival > until) continue;
+          entries.push({
+            arrival,
+            reason: str(item.reason),
+            message: str(item.message),
+            shardId: str(item.shard),
+            sequenceNumber: str(item.seq),
+            bytes: num(item.bytes),
+            ...(item.payload ? { payload: str(item.payload) } : {}),
+            ...(item.payloadBase64 ? { payloadBase64: str(item.payloadBase64) } : {}),
+            truncated: item.truncated?.BOOL === true,
+          });
+        }
+      }
+    }
+    return entries;
   }
 
   async getMonitor(): Promise<MonitorState> {

@@ -1,7 +1,7 @@
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { alertMessage, alertSubject, MAX_SUBJECT } from '../../src/alerts/format.js';
+import { alertMessage, alertSubject, describeAlert, MAX_SUBJECT } from '../../src/alerts/format.js';
 import { SnsPublisher } from '../../src/alerts/sns-publisher.js';
 import type { Alert } from '../../src/engine/alert.js';
 
@@ -34,6 +34,17 @@ describe('alert subject and message', () => {
     expect(alertSubject(alert(1))).toBe(
       '[high] step_overdue order-fulfilment o-1 payment.authorized (30s late)',
     );
+  });
+
+  it('calls a counted step with some but not all of its events missing, not done', () => {
+    const partly = alert(1, {
+      step: 'item.picked',
+      missing: ['item.picked'],
+      lateByMs: 2_000,
+      timeline: [{ step: 'item.picked', status: 'succeeded', time: '2026-11-26T10:00:01.000Z' }],
+    });
+    expect(describeAlert(partly)).toContain('item.picked  missing, 2s past its deadline');
+    expect(describeAlert({ ...partly, missing: [] })).toContain('item.picked  done 2s late');
   });
 
   it('stays under 100 printable ASCII characters whatever the IDs hold', () => {

@@ -10,6 +10,7 @@ import { consumerHandler, sweeperHandler } from '../../src/aws/handlers.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { createStream, createTable, type Emulators } from '../../src/local/emulators.js';
 import { KinesisPoller } from '../../src/local/kinesis-poller.js';
+import { lambdaContext as localContext } from '../../src/local/lambda-context.js';
 import type { ConsumerDeps } from '../../src/runtime/consume-batch.js';
 import type { LogSink, MetricsSink, StoredInstance } from '../../src/runtime/ports.js';
 import type { SweeperDeps, SweepResult } from '../../src/runtime/sweep.js';
@@ -178,20 +179,4 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   return h;
 }
 
-export function lambdaContext(remainingMs = 60_000): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'overdue-test',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:0:function:overdue-test',
-    memoryLimitInMB: '1024',
-    awsRequestId: `req-${++serial}`,
-    logGroupName: '/aws/lambda/overdue-test',
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done() {},
-    fail() {},
-    succeed() {},
-  };
-}
+export const lambdaContext = (remainingMs = 60_000): Context => localContext('overdue-test', remainingMs);

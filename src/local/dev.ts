@@ -1,0 +1,226 @@
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { styleText } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
+import { SnsPublisher } from '../alerts/sns-publisher.js';
+import { consumerHandler, sweeperHandler } from '../aws/handlers.js';
+import type { Alert } from '../engine/alert.js';
+import type { LogSink, MetricsSink } from '../runtime/ports.js';
+import { DynamoDbStore } from '../store/dynamodb-store.js';
+import { KinesisHeartbeats } from '../stream/kinesis-heartbeats.js';
+import { loadWorkflowFile } from '../workflow/load.js';
+import type { WorkflowConfig } from '../workflow/model.js';
+import { formatAlert } from './alert-printer.js';
+import { type Demo, startDemo } from './demo.js';
+import { createStream, createTable, type Emulators, startEmulators } from './emulators.js';
+import { KinesisPoller } from './kinesis-poller.js';
+import { lambdaContext } from './lambda-context.js';
+import { SnsSink } from './sns-sink.js';
+
+export const LOCAL_NAME = 'overdue-local';
+export const LOCAL_TOPIC = `arn:aws:sns:us-east-1:000000000000:${LOCAL_NAME}`;
+const LOCAL_SHARDS = 2;
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface DevOptions {
+  configFile: string;
+  demo: boolean;
+  /** Append each alert record as a line of NDJSON. */
+  alertsFile?: string | undefined;
+  /** 0 picks a free port. */
+  kinesisPort: number;
+  dynamodbPort: number;
+  snsPort: number;
+  sweepEveryMs: number;
+  pollEveryMs?: number;
+  batchSize?: number;
+  lagThresholdMs?: number;
+  /** Where dev mode prints (the terminal). */
+  print: (text: string) => void;
+  color: boolean;
+}
+
+export interface DevMode {
+  endpoints: { kinesis: string; dynamodb: string; sns: string };
+  config: WorkflowConfig;
+  /** Every alert published so far, in order. */
+  alerts: Alert[];
+  store: DynamoDbStore;
+  emulators: Emulators;
+  /** Throws the poller away and starts a new one from the oldest record, as after a crash. */
+  restartPoller(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole monitor on one machine: dynalite and kinesalite in this process, the table and stream
+ * created from infra/, the real consumer and sweeper handlers fed the way Lambda feeds them, and SNS
+ * answered by a local endpoint that prints each alert. Only the endpoints differ from AWS.
+ */
+export async function startDev(options: DevOptions): Promise<DevMode> {
+  const config = loadWorkflowFile(options.configFile);
+  const paint = (style: Parameters<typeof styleText>[0], text: string) =>
+    options.color ? styleText(style, text) : text;
+  const alerts: Alert[] = [];
+  const sink = new SnsSink((message) => {
+    const alert = JSON.parse(message.message) as Alert;
+    alerts.push(alert);
+    options.print(formatAlert(alert, options.color));
+    if (options.alertsFile) appendFileSync(options.alertsFile, `${message.message}\n`);
+  });
+  const emulators = await startEmulators({ dynamodb: options.dynamodbPort, kinesis: options.kinesisPort });
+  let snsEndpoint: string;
+  try {
+    snsEndpoint = await sink.start(options.snsPort);
+    await createTable(emulators.dynamodb, LOCAL_NAME);
+    await createStream(emulators.kinesis, LOCAL_NAME, LOCAL_SHARDS);
+  } catch (error) {
+    await Promise.all([sink.stop(), emulators.stop()]);
+    throw error;
+  }
+
+  // The handlers' own Powertools output (batch summaries, EMF metrics) would drown the alerts.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const logger = new Logger({ serviceName: 'overdue-local', logLevel: 'ERROR' });
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const metrics = new Metrics({ namespace: 'overdue-local', logger: silent });
+  const log: LogSink = {
+    info() {},
+    warn: (message, fields) => options.print(paint('yellow', `${clock()}  ${message}  ${brief(fields)}`)),
+    error: (message, fields) => options.print(paint('red', `${clock()}  ${message}  ${brief(fields)}`)),
+  };
+  const noMetrics: MetricsSink = { count() {}, timing() {} };
+  const dynamodb = new DynamoDBClient({
+    endpoint: emulators.dynamodbEndpoint,
+    region: emulators.region,
+    credentials: CREDENTIALS,
+  });
+  const sns = new SNSClient({ endpoint: snsEndpoint, region: emulators.region, credentials: CREDENTIALS });
+  const store = new DynamoDbStore(dynamodb, LOCAL_NAME);
+  const publisher = new SnsPublisher(sns, LOCAL_TOPIC);
+  const shared = { config, store, publisher, metrics: noMetrics, logger: log, clock: Date.now };
+  const consumer = consumerHandler(
+    { ...shared, quarantineRetentionMs: 86_400_000, logPayloads: false, watermarkCache: new Map() },
+    logger,
+    metrics,
+  );
+  const sweeper = sweeperHandler(
+    {
+      ...shared,
+      heartbeats: new KinesisHeartbeats(emulators.kinesis, LOCAL_NAME),
+      lagThresholdMs: options.lagThresholdMs ?? 30_000,
+      lagSeverity: 'high',
+      streamName: LOCAL_NAME,
+    },
+    { everyMs: 0, safetyMarginMs: 0 },
+    logger,
+    metrics,
+  );
+
+  const stopping = new AbortController();
+  const newPoller = () =>
+    new KinesisPoller(
+      emulators.kinesis,
+      LOCAL_NAME,
+      (event) => consumer(event, lambdaContext('overdue-consumer')) as Promise<KinesisStreamBatchResponse>,
+      { batchSize: options.batchSize ?? 100 },
+    );
+  let poller = newPoller();
+  const pollLoop = (async () => {
+    while (!stopping.signal.aborted) {
+      let handled = 0;
+      try {
+        handled = await poller.pollOnce();
+      } catch (error) {
+        if (!stopping.signal.aborted) log.error('polling the stream failed', { error: String(error) });
+      }
+      if (handled === 0) await pause(options.pollEveryMs ?? 100, stopping.signal);
+    }
+  })();
+  const sweepLoop = (async () => {
+    while (!stopping.signal.aborted) {
+      const started = Date.now();
+      try {
+        await sweeper({}, lambdaContext('overdue-sweeper', options.sweepEveryMs + 30_000));
+      } catch (error) {
+        if (!stopping.signal.aborted) log.error('sweep failed', { error: String(error) });
+      }
+      await pause(Math.max(0, options.sweepEveryMs - (Date.now() - started)), stopping.signal);
+    }
+  })();
+  let demo: Demo | undefined;
+  if (options.demo) {
+    demo = startDemo(emulators.kinesis, LOCAL_NAME, (error) =>
+      log.error('demo traffic could not be sent', { error: String(error) }),
+    );
+  }
+
+  return {
+    endpoints: { kinesis: emulators.kinesisEndpoint, dynamodb: emulators.dynamodbEndpoint, sns: snsEndpoint },
+    config,
+    alerts,
+    store,
+    emulators,
+    restartPoller() {
+      poller = newPoller();
+    },
+    async stop() {
+      stopping.abort();
+      await demo?.stop();
+      await Promise.all([pollLoop, sweepLoop]);
+      dynamodb.destroy();
+      sns.destroy();
+      await Promise.all([sink.stop(), emulators.stop()]);
+    },
+  };
+}
+
+/** The lines dev mode prints once it is ready: endpoints, and how to point a producer at them. */
+export function readyBanner(dev: DevMode, options: DevOptions): string {
+  const { kinesis, dynamodb, sns } = dev.endpoints;
+  const example = JSON.stringify({
+    eventId: 'e-1',
+    correlationId: 'o-1',
+    step: [...dev.config.stepOwners.keys()][0] ?? 'order.placed',
+    time: 'NOW',
+  }).replace('"NOW"', '"\'"$(date -u +%FT%TZ)"\'"');
+  return [
+    `overdue dev: the monitor runs on this machine (workflows: ${dev.config.file})`,
+    '',
+    `  Kinesis   ${kinesis}   stream ${LOCAL_NAME} (${LOCAL_SHARDS} shards)`,
+    `  DynamoDB  ${dynamodb}   table ${LOCAL_NAME}`,
+    `  SNS       ${sns}   topic ${LOCAL_TOPIC}`,
+    '',
+    'Point a producer (or the AWS CLI, or `overdue send`) at it:',
+    `  export AWS_ENDPOINT_URL_KINESIS=${kinesis}`,
+    `  export AWS_ENDPOINT_URL_DYNAMODB=${dynamodb}`,
+    '  export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+    `  echo '${example}' | npx overdue send --events -`,
+    `  npx overdue trace o-1 --config ${dev.config.file}`,
+    '  npx overdue quarantine list --since 10m',
+    '',
+    `Sweeping every ${options.sweepEveryMs / 1000}s.${options.demo ? ' Demo traffic is on (--no-demo turns it off).' : ''} Ctrl-C stops everything.`,
+    '',
+  ].join('\n');
+}
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+function brief(fields: Record<string, unknown> | undefined): string {
+  return Object.entries(fields ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    // aborted: stopping
+  }
+}
