@@ -48,6 +48,7 @@ export function traceReport(stored: StoredInstance, model: WorkflowModel | undef
     const grace = model.graceMs;
     out.push('', `steps (grace ${formatDuration(grace)})`);
     for (const s of d.steps) {
+      if (!s.expected) continue; // fail and cancel steps are outcomes, not steps to wait for
       const name = `${s.step}${s.required ? '' : ' (optional)'}`.padEnd(30);
       out.push(`  ${name} ${stepLine(s.done, s.deadline, grace, now, instance.st === 'running')}`);
     }

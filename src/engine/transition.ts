@@ -531,6 +531,8 @@ export function timelineOf(instance: Instance, workflow: WorkflowModel): Timelin
 export interface StepDeadline {
   step: string;
   required: boolean;
+  /** A key of `steps` (an expected step), not a name only listed in complete/fail/cancel. */
+  expected: boolean;
   /** Done time (for counted steps the count-th success), if done. */
   done: number | undefined;
   /** Known once every step it comes after is done; undefined for steps with no `within`. */
@@ -556,6 +558,7 @@ export function deadlinesOf(instance: Instance, workflow: WorkflowModel): Deadli
     steps: workflow.steps.slice(1).map((step) => ({
       step: step.name,
       required: step.required,
+      expected: step.underSteps,
       done: known(done[step.index] as number),
       deadline: known(stepDeadline(step, done, origin)),
     })),

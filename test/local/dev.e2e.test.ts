@@ -1,0 +1,121 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevMode, LOCAL_NAME, startDev } from '../../src/local/dev.js';
+import { instancePk } from '../../src/store/keys.js';
+import { sendEvents } from '../../src/stream/send-events.js';
+
+// Second-scale deadlines: the whole scenario is final 4.5 s after it starts.
+const WORKFLOWS = `
+version: 1
+defaults: { grace: 500ms, retention: 1h }
+workflows:
+  order:
+    start: placed
+    deadline: 4s
+    steps:
+      paid: { within: 1s }
+      picked: { count: { from: placed, attribute: items }, within: 2s }
+      shipped: { after: [paid, picked], within: 2s }
+    complete: [shipped]
+    fail: [declined]
+`;
+
+let dev: DevMode;
+const printed: string[] = [];
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-dev-'));
+  writeFileSync(join(dir, 'workflows.yml'), WORKFLOWS);
+  dev = await startDev({
+    configFile: join(dir, 'workflows.yml'),
+    demo: false,
+    kinesisPort: 0,
+    dynamodbPort: 0,
+    snsPort: 0,
+    sweepEveryMs: 200,
+    pollEveryMs: 50,
+    print: (text) => printed.push(text),
+    color: false,
+  });
+});
+afterAll(async () => {
+  await dev?.stop();
+});
+
+const until = async (check: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+};
+
+describe('overdue dev, end to end', () => {
+  it('raises exactly the alerts the scenario calls for, through a poller restart mid-stream', async () => {
+    const start = Date.now() + 300;
+    let n = 0;
+    const event = (cid: string, step: string, at: number, more: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        eventId: more.eventId ?? `e-${++n}`,
+        correlationId: cid,
+        workflow: 'order',
+        step,
+        time: new Date(start + at).toISOString(),
+        ...more,
+      });
+    const firstHalf = [
+      event('o-ok', 'placed', 0, { attributes: { items: 1 } }),
+      event('o-missing', 'placed', 0, { attributes: { items: 1 } }),
+      event('o-fail', 'placed', 0),
+      event('o-fan', 'placed', 0, { attributes: { items: 2 } }),
+      event('o-late', 'placed', 0, { attributes: { items: 1 } }),
+      event('o-ok', 'paid', 200),
+      event('o-fan', 'paid', 100),
+      event('o-fan', 'picked', 200, { eventId: 'fan-pick-1' }),
+    ];
+    const secondHalf = [
+      event('o-ok', 'picked', 300),
+      event('o-missing', 'picked', 300),
+      event('o-fail', 'declined', 300),
+      event('o-fan', 'picked', 200, { eventId: 'fan-pick-1' }), // the same pick again: still one of two
+      event('o-late', 'picked', 200),
+      event('o-late', 'paid', 1300), // late, inside the grace period
+      event('o-ok', 'shipped', 600),
+      event('o-late', 'shipped', 1500),
+    ];
+    const client = dev.emulators.kinesis;
+    expect(await sendEvents(client, LOCAL_NAME, firstHalf)).toEqual({ sent: 8, failed: [] });
+    await until(() => false, 500);
+    // As after a crash: a new poller starts again from the oldest record, redelivering everything.
+    dev.restartPoller();
+    expect(await sendEvents(client, LOCAL_NAME, secondHalf)).toEqual({ sent: 8, failed: [] });
+
+    const expected = [
+      'o-fail workflow_failed declined',
+      'o-fan step_overdue picked',
+      'o-fan workflow_timed_out -',
+      'o-late step_overdue paid',
+      'o-missing step_overdue paid',
+      'o-missing workflow_timed_out -',
+    ];
+    const distinct = () => [...new Map(dev.alerts.map((a) => [a.alertId, a])).values()];
+    const seen = () =>
+      distinct()
+        .map((a) => `${a.correlationId} ${a.kind} ${a.step ?? '-'}`)
+        .sort();
+    await until(() => seen().length >= expected.length, 15_000);
+    await until(() => false, 1_000); // and nothing more turns up
+    expect(seen()).toEqual(expected);
+
+    const stored = await dev.store.getInstances(
+      ['o-ok', 'o-fan'].map((cid) => instancePk('order', cid)),
+      { consistent: true },
+    );
+    const ok = stored.get(instancePk('order', 'o-ok'))?.instance;
+    const fan = stored.get(instancePk('order', 'o-fan'))?.instance;
+    expect(ok?.st).toBe('completed');
+    expect(ok?.tl).toHaveLength(4); // every event once, despite the redelivery
+    expect(fan?.hits?.picked).toHaveLength(1);
+    expect(fan?.st).toBe('timed_out');
+    expect(printed.some((line) => line.includes('STEP_OVERDUE') && line.includes('o-late'))).toBe(true);
+  }, 30_000);
+});
