@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevMode, LOCAL_NAME, startDev } from '../../src/local/dev.js';
 import { instancePk } from '../../src/store/keys.js';
 import { sendEvents } from '../../src/stream/send-events.js';
+import { cli } from '../cli/run-cli.js';
 
 // Second-scale deadlines: the whole scenario is final 4.5 s after it starts.
 const WORKFLOWS = `
@@ -117,5 +118,67 @@ describe('overdue dev, end to end', () => {
     expect(fan?.hits?.picked).toHaveLength(1);
     expect(fan?.st).toBe('timed_out');
     expect(printed.some((line) => line.includes('STEP_OVERDUE') && line.includes('o-late'))).toBe(true);
+  }, 30_000);
+
+  it('answers send, trace and quarantine list through the SDK endpoint variables it prints', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
+      AWS_ENDPOINT_URL_DYNAMODB: dev.endpoints.dynamodb,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'overdue-send-'));
+    const file = join(dir, 'events.ndjson');
+    const now = Date.now();
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({
+          eventId: 't-1',
+          correlationId: 'o-trace',
+          workflow: 'order',
+          step: 'placed',
+          time: now,
+          source: 'checkout',
+          attributes: { items: 1 },
+        }),
+        '',
+        '{"this is": "not an event"}',
+        JSON.stringify({
+          eventId: 't-2',
+          correlationId: 'o-trace',
+          workflow: 'order',
+          step: 'paid',
+          time: now + 250,
+          traceId: '1-abc-def',
+        }),
+      ].join('\n'),
+    );
+    const sent = await cli(['send', '--events', file]);
+    expect(sent.stdout).toBe('sent 3 events to overdue-local (1 blank lines skipped)\n');
+    expect(sent.code).toBe(0);
+
+    await until(() => printed.some((l) => l.includes('record quarantined')), 5_000);
+    const config = dev.config.file;
+    let traced = await cli(['trace', 'o-trace', '--config', config]);
+    for (let i = 0; i < 30 && !traced.stdout.includes('paid'); i++) {
+      await until(() => false, 100);
+      traced = await cli(['trace', 'o-trace', '--config', config]);
+    }
+    expect(traced.code).toBe(0);
+    expect(traced.stdout).toMatch(/^order {2}o-trace {2}running/);
+    expect(traced.stdout).toContain('+250ms  paid');
+    expect(traced.stdout).toContain('1-abc-def');
+    expect(traced.stdout).toMatch(/paid +done .* on time, 750ms to spare/);
+    expect(traced.stdout).toMatch(/picked +pending {2}deadline .*, final at /);
+
+    const listed = await cli(['quarantine', 'list', '--since', '5m', '--json']);
+    const entries = JSON.parse(listed.stdout);
+    expect(entries.map((e: { reason: string; payload: string }) => [e.reason, e.payload])).toContainEqual([
+      'bad_shape',
+      '{"this is": "not an event"}',
+    ]);
+    expect((await cli(['trace', 'o-nobody', '--config', config])).code).toBe(1);
   }, 30_000);
 });
