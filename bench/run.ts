@@ -124,3 +124,17 @@ if (small && large) {
     `  ratio                 ${fmt(large.ms / small.ms, 2)}× time, ${fmt(large.requests / small.requests, 2)}× requests   (target ≤ 1.2)`,
   );
 }
+
+const latency = child('detection-latency.ts') as {
+  sweepEveryMs: number;
+  instances: number;
+  alerts: number;
+  p50: number;
+  p99: number;
+}[];
+console.log('\ndetection latency in dev mode: deadline + grace (wall clock) → alert printed');
+for (const r of latency) {
+  console.log(
+    `  sweep every ${fmt(r.sweepEveryMs)} ms   p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms   (${r.alerts} of ${r.instances} instances alerted)`,
+  );
+}

@@ -41,6 +41,8 @@ export interface DevOptions {
   lagThresholdMs?: number;
   /** Where dev mode prints (the terminal). */
   print: (text: string) => void;
+  /** Called with each alert as it is printed (benchmarks time it). */
+  onAlert?: (alert: Alert) => void;
   color: boolean;
 }
 
@@ -70,6 +72,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
     const alert = JSON.parse(message.message) as Alert;
     alerts.push(alert);
     options.print(formatAlert(alert, options.color));
+    options.onAlert?.(alert);
     if (options.alertsFile) appendFileSync(options.alertsFile, `${message.message}\n`);
   });
   const emulators = await startEmulators({ dynamodb: options.dynamodbPort, kinesis: options.kinesisPort });
