@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests run the producer from its sources, under the name its users import it by.
+  resolve: {
+    alias: { 'overdue/producer': fileURLToPath(new URL('./src/producer/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'threads',

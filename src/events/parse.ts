@@ -92,6 +92,18 @@ function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
 }
 
 /**
+ * Why a native event (as a producer builds it) would be invalid, or undefined when it is valid: the
+ * consumer's own schema and time rules, so that the producer side refuses exactly what it would
+ * quarantine (except the workflow checks, which need the workflow file).
+ */
+export function nativeEventProblem(event: unknown): string | undefined {
+  const r = nativeEventSchema.safeParse(event);
+  if (!r.success) return describe(r.error.issues, 'telemetry');
+  const time = parseTime(r.data.time);
+  return typeof time === 'string' ? time : undefined;
+}
+
+/**
  * Reads one record in any accepted shape. Never throws: bad input is a value with a reason,
  * so that a caller can quarantine it and go on.
  */

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { nativeEventProblem } from '../events/parse.js';
+import { MAX_EVENT_BYTES } from '../events/telemetry.js';
+import { type SendOptions, sendEvents } from '../stream/send-events.js';
+import { InvalidEventError } from './errors.js';
+
+/** A step event as a producer writes it (design §1's native shape); eventId and time may be left out. */
+export interface StepEvent {
+  correlationId: string;
+  step: string;
+  workflow?: string;
+  status?: 'succeeded' | 'failed' | 'started';
+  /** Event time: ISO-8601 with an offset, epoch ms, or a Date. Default: now. */
+  time?: string | number | Date;
+  /** Default: a random UUID. Set it to make retries of the same step idempotent. */
+  eventId?: string;
+  source?: string;
+  traceId?: string;
+  attributes?: Record<string, unknown>;
+  error?: string | { name?: string; message?: string };
+  durationMs?: number;
+  coldStart?: boolean;
+}
+
+export interface EmitterOptions extends SendOptions {
+  streamName: string;
+  /** Default: a KinesisClient from the environment (region, credentials, AWS_ENDPOINT_URL_KINESIS). */
+  client?: KinesisClient;
+  /** Default source for events that name none (the trackStep middleware uses the function name). */
+  source?: string;
+}
+
+export interface FlushResult {
+  sent: number;
+  /** Events Kinesis still refused after the last retry, with its reason. */
+  failed: { event: Record<string, unknown>; error: string }[];
+}
+
+export interface Emitter {
+  /** Validates and buffers one event. Throws InvalidEventError for an event the consumer would quarantine. */
+  emit(event: StepEvent): void;
+  /** Sends what is buffered (≤ 500 records, ≤ 5 MiB a call), retrying refused records with backoff. */
+  flush(): Promise<FlushResult>;
+  /** Events buffered and not yet sent. */
+  readonly pending: number;
+}
+
+/**
+ * Buffers telemetry events and puts them on the stream with the correlation ID as partition key,
+ * so that an instance's events stay in order on one shard.
+ */
+export function createEmitter(options: EmitterOptions): Emitter {
+  const client = options.client ?? new KinesisClient({ requestHandler: new NodeHttpHandler() });
+  let buffer: { event: Record<string, unknown>; line: string }[] = [];
+  return {
+    emit(input: StepEvent) {
+      const time =
+        input.time instanceof Date ? input.time.toISOString() : (input.time ?? new Date().toISOString());
+      const event: Record<string, unknown> = {
+        ...input,
+        eventId: input.eventId ?? randomUUID(),
+        time,
+        ...(input.source === undefined && options.source !== undefined ? { source: options.source } : {}),
+      };
+      const problem = nativeEventProblem(event);
+      if (problem !== undefined) throw new InvalidEventError(problem, input);
+      const line = JSON.stringify(event);
+      if (Buffer.byteLength(line) > MAX_EVENT_BYTES) {
+        throw new InvalidEventError(
+          `the event is ${Buffer.byteLength(line)} bytes; Kinesis takes at most 1 MiB`,
+          input,
+        );
+      }
+      buffer.push({ event, line });
+    },
+    async flush() {
+      const batch = buffer;
+      buffer = [];
+      if (batch.length === 0) return { sent: 0, failed: [] };
+      const result = await sendEvents(
+        client,
+        options.streamName,
+        batch.map((b) => b.line),
+        options,
+      );
+      return {
+        sent: result.sent,
+        failed: result.failed.map((f) => ({
+          event: (batch[f.line - 1] as (typeof batch)[number]).event,
+          error: f.error,
+        })),
+      };
+    },
+    get pending() {
+      return buffer.length;
+    },
+  };
+}
