@@ -1,0 +1,137 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import middy from '@middy/core';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { APIGatewayProxyEventV2, EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevMode, LOCAL_NAME, startDev } from '../../src/local/dev.js';
+import { lambdaContext } from '../../src/local/lambda-context.js';
+import {
+  createEmitter,
+  fromEventBridge,
+  fromHttpHeaders,
+  toMessageAttributes,
+  trackStep,
+} from '../../src/producer/index.js';
+import { instancePk } from '../../src/store/keys.js';
+
+const WORKFLOWS = `
+version: 1
+defaults: { grace: 300ms, retention: 1h }
+workflows:
+  order-fulfilment:
+    start: order.placed
+    deadline: 10s # far beyond the test: only the step deadlines matter here
+    steps:
+      payment.authorized: { within: 1s }
+      shipment.created: { after: payment.authorized, within: 1s }
+    complete: [shipment.created]
+`;
+
+let dev: DevMode;
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-producer-'));
+  writeFileSync(join(dir, 'workflows.yml'), WORKFLOWS);
+  dev = await startDev({
+    configFile: join(dir, 'workflows.yml'),
+    demo: false,
+    kinesisPort: 0,
+    dynamodbPort: 0,
+    snsPort: 0,
+    sweepEveryMs: 200,
+    pollEveryMs: 50,
+    print: () => {},
+    color: false,
+  });
+  // The example reads its stream and endpoint from the environment, as it would on Lambda.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TELEMETRY_STREAM: LOCAL_NAME,
+  });
+});
+afterAll(async () => {
+  await dev?.stop();
+});
+
+const until = async (check: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+};
+
+describe('instrumented Lambda handlers against the local runtime', () => {
+  it('complete a workflow, and a failing handler produces the alert with its error on the timeline', async () => {
+    const emitter = createEmitter({
+      streamName: LOCAL_NAME,
+      client: new KinesisClient({ endpoint: dev.endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
+    });
+    const checkout = middy(async (event: APIGatewayProxyEventV2) => ({
+      statusCode: 201,
+      body: event.body ?? '',
+    })).use(
+      trackStep<APIGatewayProxyEventV2>({
+        workflow: 'order-fulfilment',
+        step: 'order.placed',
+        correlationId: (e) => fromHttpHeaders(e),
+        emitter,
+      }),
+    );
+    const shipping = middy(
+      async (_event: EventBridgeEvent<'order.paid', { correlationId: string }>) => {},
+    ).use(
+      trackStep<EventBridgeEvent<'order.paid', { correlationId: string }>>({
+        workflow: 'order-fulfilment',
+        step: 'shipment.created',
+        correlationId: (e) => fromEventBridge(e),
+        emitter,
+      }),
+    );
+    const { handler: payments } = await import('../../examples/instrumented-function.js');
+
+    const order = async (id: string, amount: number) => {
+      await checkout({ headers: { 'x-correlation-id': id }, body: '{}' } as never, lambdaContext('checkout'));
+      const message: SQSEvent = {
+        Records: [
+          {
+            messageId: `m-${id}`,
+            body: JSON.stringify({ orderId: id, amount, items: 1 }),
+            messageAttributes: {
+              correlationId: {
+                stringValue: toMessageAttributes(id).correlationId.StringValue,
+                dataType: 'String',
+              },
+            },
+          } as never,
+        ],
+      };
+      await payments(message, lambdaContext('payments'));
+      await shipping({ detail: { correlationId: id } } as never, lambdaContext('shipping'));
+    };
+    await order('o-good', 50);
+    await expect(order('o-bad', 5000)).rejects.toThrow('card declined for 5000');
+
+    await until(() => dev.alerts.some((a) => a.correlationId === 'o-bad'), 10_000);
+    await until(() => false, 800); // the good order's deadlines pass too, silently
+    expect(dev.alerts.map((a) => `${a.correlationId} ${a.kind} ${a.step}`)).toEqual([
+      'o-bad step_overdue payment.authorized',
+    ]);
+    const alert = dev.alerts[0];
+    expect(alert?.timeline.map((e) => [e.step, e.status, e.source, e.error])).toEqual([
+      ['order.placed', 'succeeded', 'checkout', undefined],
+      ['payment.authorized', 'failed', 'payments', 'CardDeclinedError: card declined for 5000'],
+    ]);
+    const good = (
+      await dev.store.getInstances([instancePk('order-fulfilment', 'o-good')], { consistent: true })
+    ).get(instancePk('order-fulfilment', 'o-good'));
+    expect(good?.instance.st).toBe('completed');
+    expect(good?.instance.tl.map((r) => r[0])).toEqual([
+      'order.placed',
+      'payment.authorized',
+      'shipment.created',
+    ]);
+  }, 30_000);
+});
