@@ -142,8 +142,7 @@ export async function consumeBatch(
   // sweeper would think events were in that are still waiting for the retry.
   const safe = heartbeats.filter((h) => firstFailure === undefined || h.seq < firstFailure);
   let failure = firstFailure;
-  const lastBeat = safe.at(-1);
-  if (lastBeat) {
+  if (safe.length > 0) {
     try {
       const time = Math.max(...safe.map((h) => h.time));
       await store.advanceWatermark(shardId, time);
