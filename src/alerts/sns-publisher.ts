@@ -1,6 +1,7 @@
 import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Alert } from '../engine/alert.js';
 import type { AlertPublisher, PublishResult } from '../runtime/ports.js';
+import { batches } from '../shared/batches.js';
 import { alertAttributes, alertMessage, alertSubject } from './format.js';
 
 /** PublishBatch takes at most 10 entries and 256 KiB in all. */
@@ -25,7 +26,9 @@ export class SnsPublisher implements AlertPublisher {
       Message: alertMessage(alert),
       MessageAttributes: alertAttributes(alert),
     }));
-    for (const batch of batches(entries)) {
+    // Attributes add well under 1 KB an entry.
+    const size = (e: (typeof entries)[number]) => Buffer.byteLength(e.Message) + e.Subject.length + 1024;
+    for (const batch of batches(entries, BATCH_ENTRIES, BATCH_BYTES, size)) {
       try {
         if (batch.length === 1) {
           const { Id, ...entry } = batch[0] as (typeof batch)[number];
@@ -48,21 +51,4 @@ export class SnsPublisher implements AlertPublisher {
     }
     return { published, failed };
   }
-}
-
-function* batches<T extends { Message: string; Subject: string }>(entries: T[]): Generator<T[]> {
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    // Attributes add well under 1 KB.
-    const size = Buffer.byteLength(entry.Message) + entry.Subject.length + 1024;
-    if (batch.length === BATCH_ENTRIES || (batch.length > 0 && bytes + size > BATCH_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(entry);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }

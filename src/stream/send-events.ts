@@ -1,4 +1,5 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { batches } from '../shared/batches.js';
 import { isRecord } from '../shared/is-record.js';
 
 /** PutRecords takes at most 500 records and 5 MiB (data plus partition keys) per call. */
@@ -57,7 +58,9 @@ export async function sendEvents(
     line: i + 1,
     entry: { Data: Buffer.from(text), PartitionKey: partitionKeyOf(text) } as PutRecordsRequestEntry,
   }));
-  for (const batch of batches(entries)) {
+  const size = (e: (typeof entries)[number]) =>
+    (e.entry.Data as Uint8Array).byteLength + Buffer.byteLength(e.entry.PartitionKey as string);
+  for (const batch of batches(entries, MAX_RECORDS, MAX_BYTES, size)) {
     let pending = batch;
     for (let attempt = 1; pending.length > 0; attempt++) {
       let errors: (string | undefined)[];
@@ -88,20 +91,4 @@ export async function sendEvents(
     }
   }
   return result;
-}
-
-function* batches<T extends { entry: PutRecordsRequestEntry }>(entries: T[]): Generator<T[]> {
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const e of entries) {
-    const size = (e.entry.Data as Uint8Array).byteLength + Buffer.byteLength(e.entry.PartitionKey as string);
-    if (batch.length === MAX_RECORDS || (batch.length > 0 && bytes + size > MAX_BYTES)) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(e);
-    bytes += size;
-  }
-  if (batch.length > 0) yield batch;
 }

@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevMode, LOCAL_NAME, startDev } from '../../src/local/dev.js';
+import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { instancePk } from '../../src/store/keys.js';
 import { sendEvents } from '../../src/stream/send-events.js';
 import { cli } from '../cli/run-cli.js';
+import { startTestDev, until } from './test-dev.js';
 
 // Second-scale deadlines: the whole scenario is final 4.5 s after it starts.
 const WORKFLOWS = `
@@ -27,28 +28,11 @@ let dev: DevMode;
 const printed: string[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'overdue-dev-'));
-  writeFileSync(join(dir, 'workflows.yml'), WORKFLOWS);
-  dev = await startDev({
-    configFile: join(dir, 'workflows.yml'),
-    demo: false,
-    kinesisPort: 0,
-    dynamodbPort: 0,
-    snsPort: 0,
-    sweepEveryMs: 200,
-    pollEveryMs: 50,
-    print: (text) => printed.push(text),
-    color: false,
-  });
+  dev = await startTestDev(WORKFLOWS, (text) => printed.push(text));
 });
 afterAll(async () => {
   await dev?.stop();
 });
-
-const until = async (check: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-};
 
 describe('overdue dev, end to end', () => {
   it('raises exactly the alerts the scenario calls for, through a poller restart mid-stream', async () => {

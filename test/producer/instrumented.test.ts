@@ -1,12 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import middy from '@middy/core';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevMode, LOCAL_NAME, startDev } from '../../src/local/dev.js';
+import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import {
   createEmitter,
@@ -16,6 +13,7 @@ import {
   trackStep,
 } from '../../src/producer/index.js';
 import { instancePk } from '../../src/store/keys.js';
+import { startTestDev, until } from '../local/test-dev.js';
 
 const WORKFLOWS = `
 version: 1
@@ -32,19 +30,7 @@ workflows:
 
 let dev: DevMode;
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'overdue-producer-'));
-  writeFileSync(join(dir, 'workflows.yml'), WORKFLOWS);
-  dev = await startDev({
-    configFile: join(dir, 'workflows.yml'),
-    demo: false,
-    kinesisPort: 0,
-    dynamodbPort: 0,
-    snsPort: 0,
-    sweepEveryMs: 200,
-    pollEveryMs: 50,
-    print: () => {},
-    color: false,
-  });
+  dev = await startTestDev(WORKFLOWS);
   // The example reads its stream and endpoint from the environment, as it would on Lambda.
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
@@ -57,11 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dev?.stop();
 });
-
-const until = async (check: () => boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-};
 
 describe('instrumented Lambda handlers against the local runtime', () => {
   it('complete a workflow, and a failing handler produces the alert with its error on the timeline', async () => {
