@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,10 +25,11 @@ workflows:
 `;
 
 let dev: DevMode;
+const alertsFile = join(mkdtempSync(join(tmpdir(), 'overdue-alerts-')), 'alerts.ndjson');
 const printed: string[] = [];
 
 beforeAll(async () => {
-  dev = await startTestDev(WORKFLOWS, (text) => printed.push(text));
+  dev = await startTestDev(WORKFLOWS, (text) => printed.push(text), alertsFile);
 });
 afterAll(async () => {
   await dev?.stop();
@@ -102,6 +103,9 @@ describe('overdue dev, end to end', () => {
     expect(fan?.hits?.picked).toHaveLength(1);
     expect(fan?.st).toBe('timed_out');
     expect(printed.some((line) => line.includes('STEP_OVERDUE') && line.includes('o-late'))).toBe(true);
+    // --alerts: every record as published, one JSON line each.
+    const lines = readFileSync(alertsFile, 'utf8').trim().split('\n');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(dev.alerts);
   }, 30_000);
 
   it('answers send, trace and quarantine list through the SDK endpoint variables it prints', async () => {

@@ -7,6 +7,7 @@ import { type DevMode, startDev } from '../../src/local/dev.js';
 export async function startTestDev(
   workflowsYaml: string,
   print: (text: string) => void = () => {},
+  alertsFile?: string,
 ): Promise<DevMode> {
   const dir = mkdtempSync(join(tmpdir(), 'overdue-dev-'));
   writeFileSync(join(dir, 'workflows.yml'), workflowsYaml);
@@ -20,6 +21,7 @@ export async function startTestDev(
     pollEveryMs: 50,
     print,
     color: false,
+    alertsFile,
   });
 }
 
