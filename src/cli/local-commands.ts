@@ -147,6 +147,11 @@ export async function send(args: string[], out: Out): Promise<number> {
   if (failed.length === 0) return 0;
   out.write(`${failed.length} could not be sent after retries:\n`);
   for (const f of failed.slice(0, 20)) out.write(`  line ${f.line}: ${f.error}\n`);
+  if (failed.some((f) => f.error.includes('ECONNREFUSED'))) {
+    out.write(
+      'Nothing listens there: is `overdue dev` running, and AWS_ENDPOINT_URL_KINESIS set to its endpoint?\n',
+    );
+  }
   return 3;
 }
 
