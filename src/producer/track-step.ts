@@ -42,10 +42,16 @@ export function trackStep<TEvent = unknown, TResult = unknown>(
   let startedAt = 0;
   let cold = false;
   let ids: string[] = [];
+  // For batch events: each record's correlation ID, by position, when the function gives one per record.
+  let perRecord: readonly string[] | undefined;
 
-  const emitAll = (request: Request<TEvent, TResult, Error, Context>, fields: Partial<StepEvent>) => {
+  const emitAll = (
+    request: Request<TEvent, TResult, Error, Context>,
+    fields: Partial<StepEvent>,
+    only: readonly string[] = ids,
+  ) => {
     const traceId = xrayTraceId();
-    for (const correlationId of ids) {
+    for (const correlationId of only) {
       options.emitter.emit({
         correlationId,
         step: options.step,
@@ -77,6 +83,11 @@ export function trackStep<TEvent = unknown, TResult = unknown>(
       cold = coldStart;
       coldStart = false;
       const found = options.correlationId(request.event, request.context);
+      const records = (request.event as { Records?: unknown } | null)?.Records;
+      perRecord =
+        typeof found !== 'string' && found && Array.isArray(records) && records.length === found.length
+          ? found
+          : undefined;
       ids = [...new Set(typeof found === 'string' ? [found] : (found ?? []))].filter((id) => id.length > 0);
       if (options.started) {
         const attributes = options.attributes?.(request.event, request.context);
@@ -86,12 +97,17 @@ export function trackStep<TEvent = unknown, TResult = unknown>(
     },
     after: async (request) => {
       const attributes = options.attributes?.(request.event, request.context, request.response ?? undefined);
-      emitAll(request, {
-        status: 'succeeded',
-        durationMs: Math.round(performance.now() - startedAt),
-        coldStart: cold,
-        ...(attributes ? { attributes } : {}),
-      });
+      const durationMs = Math.round(performance.now() - startedAt);
+      // Records the handler reported as failed (SQS and Kinesis partial batch responses): their
+      // instances get `failed`, the others `succeeded`.
+      const failed = failedIds(request.event, request.response, perRecord);
+      emitAll(
+        request,
+        { status: 'succeeded', durationMs, coldStart: cold, ...(attributes ? { attributes } : {}) },
+        ids.filter((id) => !failed.has(id)),
+      );
+      const error = { name: 'BatchItemFailure', message: 'the handler reported this record as failed' };
+      emitAll(request, { status: 'failed', durationMs, coldStart: cold, error }, [...failed]);
       await flush();
     },
     onError: async (request) => {
@@ -113,4 +129,21 @@ export function trackStep<TEvent = unknown, TResult = unknown>(
       // Not handled here: middy rethrows request.error once the onError chain is done.
     },
   };
+}
+
+/** Correlation IDs of the records in `batchItemFailures` (by SQS messageId or Kinesis sequence number). */
+function failedIds(event: unknown, response: unknown, perRecord: readonly string[] | undefined): Set<string> {
+  const failures = (response as { batchItemFailures?: { itemIdentifier?: string }[] } | null)
+    ?.batchItemFailures;
+  if (!perRecord || !Array.isArray(failures) || failures.length === 0) return new Set();
+  const wanted = new Set(failures.map((f) => f.itemIdentifier));
+  const records = (event as { Records: { messageId?: string; kinesis?: { sequenceNumber?: string } }[] })
+    .Records;
+  const failed = new Set<string>();
+  records.forEach((record, i) => {
+    const id = record.messageId ?? record.kinesis?.sequenceNumber;
+    const correlationId = perRecord[i];
+    if (id !== undefined && wanted.has(id) && correlationId) failed.add(correlationId);
+  });
+  return failed;
 }

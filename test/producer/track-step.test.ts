@@ -97,6 +97,29 @@ describe('trackStep', () => {
     expect(emitted.map((e) => e.correlationId)).toEqual(['o-1', 'o-2']);
   });
 
+  it('reports records of a partial batch failure as failed, and the rest as succeeded', async () => {
+    const { emitter, emitted } = memoryEmitter();
+    const handler = middy(async (event: SQSEvent) => ({
+      batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId as string }],
+    })).use(
+      trackStep<SQSEvent>({
+        step: 'picked',
+        correlationId: (e) => e.Records.map((r) => fromSqsRecord(r) ?? r.messageId),
+        emitter,
+      }),
+    );
+    await handler(sqs('o-1', 'o-2', 'o-3'), lambdaContext('warehouse'));
+    expect(emitted.map((e) => `${e.correlationId} ${e.status}`)).toEqual([
+      'o-1 succeeded',
+      'o-3 succeeded',
+      'o-2 failed',
+    ]);
+    expect(emitted[2]?.error).toEqual({
+      name: 'BatchItemFailure',
+      message: 'the handler reported this record as failed',
+    });
+  });
+
   it('fails the invocation when asked to, rather than lose telemetry silently', async () => {
     const { emitter, emitted } = memoryEmitter(true);
     const handler = middy(async () => 'ok').use(
