@@ -71,7 +71,9 @@ export class KinesisPoller {
     try {
       response = await this.handler(event);
     } catch {
-      return records.length; // the whole batch again next time, as Lambda retries it
+      // The whole batch again next time, as Lambda retries it; 0 so that a caller pauses first
+      // instead of spinning on a handler that keeps failing.
+      return 0;
     }
     const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
     if (failed === undefined) {
