@@ -3,7 +3,7 @@
 
 import { createTable, startEmulators } from '../src/local/emulators.js';
 import { consumeBatch, type StreamRecord } from '../src/runtime/consume-batch.js';
-import { heartbeatRecord } from '../src/runtime/heartbeat.js';
+import { heartbeatRecord, newHeartbeatKey } from '../src/runtime/heartbeat.js';
 import type { AlertPublisher, LogSink, MetricsSink } from '../src/runtime/ports.js';
 import { DynamoDbStore } from '../src/store/dynamodb-store.js';
 import { RequestMeter } from './request-meter.js';
@@ -16,7 +16,7 @@ const publisher: AlertPublisher = {
 };
 
 /** Events as one shard delivers them, with the sweeper's heartbeat once a minute of event time. */
-function records(events: Record<string, unknown>[]): StreamRecord[] {
+function records(events: Record<string, unknown>[], key: Uint8Array): StreamRecord[] {
   const out: StreamRecord[] = [];
   let seq = 10n ** 20n;
   let nextBeat = Number.NEGATIVE_INFINITY;
@@ -26,7 +26,7 @@ function records(events: Record<string, unknown>[]): StreamRecord[] {
       out.push({
         shardId: 'shardId-0',
         sequenceNumber: String(seq++),
-        data: Buffer.from(heartbeatRecord(time)),
+        data: Buffer.from(heartbeatRecord(time, key)),
         arrival: time,
       });
       nextBeat = time + 60_000;
@@ -67,12 +67,12 @@ for (const [shape, make] of [
     const table = `bench-${++serial}`;
     await createTable(emu.dynamodb, table);
     const store = new DynamoDbStore(emu.dynamodb, table);
-    const all = records(make(instances));
+    const all = records(make(instances), await store.createHeartbeatKey(newHeartbeatKey()));
     meter.reset();
     let events = 0;
     let writes = 0;
     let changedInstances = 0;
-    const watermarkCache = new Map<string, number>(); // one container for the whole run
+    const cache = { watermarks: new Map<string, number>() }; // one container for the whole run
     const started = performance.now();
     for (let i = 0; i < all.length; i += batchSize) {
       const batch = all.slice(i, i + batchSize);
@@ -85,7 +85,8 @@ for (const [shape, make] of [
         clock: () => batch[0]?.arrival ?? 0,
         quarantineRetentionMs: 86_400_000,
         logPayloads: false,
-        watermarkCache,
+        maxSkewMs: 120_000,
+        cache,
       });
       if (r.failedSequenceNumber) throw new Error('bench batch failed');
       events += r.events;

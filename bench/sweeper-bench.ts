@@ -88,7 +88,10 @@ for (const inFlight of [2000, ...SIZES]) {
       metrics: noMetrics,
       logger: quietLog,
       clock: () => T + 30_000,
-      heartbeats: { beat: async () => ['shardId-0'] },
+      heartbeats: {
+        shards: async () => [{ id: 'shardId-0', parents: [], open: true }],
+        beat: async () => {},
+      },
       lagThresholdMs: 3_600_000,
       lagSeverity: 'high',
       streamName: 'bench',

@@ -14,6 +14,7 @@ export const handler = sweeperHandler(
     lagThresholdMs: env.LAG_THRESHOLD,
     lagSeverity: env.LAG_SEVERITY,
     streamName: env.STREAM_NAME,
+    cache: {},
   },
   { everyMs: env.SWEEP_EVERY, safetyMarginMs: env.SAFETY_MARGIN },
   logger,

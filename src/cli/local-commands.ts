@@ -67,6 +67,7 @@ export async function dev(args: string[], out: Out): Promise<number> {
     'dynamodb-port': { type: 'string' },
     'sns-port': { type: 'string' },
     'sweep-every': { type: 'string' },
+    'max-skew': { type: 'string' },
   });
   const configFile = (values.config as string | undefined) ?? DEMO_WORKFLOWS;
   let demo = values['no-demo'] !== true;
@@ -86,6 +87,7 @@ export async function dev(args: string[], out: Out): Promise<number> {
     dynamodbPort: port(values['dynamodb-port'] as string | undefined, 8000, '--dynamodb-port'),
     snsPort: port(values['sns-port'] as string | undefined, 0, '--sns-port'),
     sweepEveryMs: duration(values['sweep-every'] as string | undefined, '2s', '--sweep-every'),
+    maxSkewMs: duration(values['max-skew'] as string | undefined, '2m', '--max-skew'),
     print: (text) => out.write(`${text}\n`),
     color: out.isTTY === true && !process.env.NO_COLOR,
   };

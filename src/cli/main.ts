@@ -4,6 +4,7 @@ import { parseTime } from '../events/parse.js';
 import { readLines } from '../replay/lines.js';
 import { Replayer } from '../replay/replayer.js';
 import { replayJson, replayReport } from '../replay/report.js';
+import { parseDuration } from '../workflow/duration.js';
 import { WorkflowFileError } from '../workflow/errors.js';
 import { loadWorkflowFile } from '../workflow/load.js';
 import { workflowFileJsonSchema } from '../workflow/schema.js';
@@ -16,10 +17,10 @@ const HELP = `overdue: alerts when a workflow step silently never happens
 
 Usage:
   overdue validate --config FILE
-  overdue replay   --config FILE --events FILE|- [--at ISO-8601 | --drain] [--json]
+  overdue replay   --config FILE --events FILE|- [--at ISO-8601 | --drain] [--max-skew DURATION] [--json]
   overdue schema
   overdue dev      [--config FILE] [--no-demo] [--alerts FILE] [--kinesis-port N] [--dynamodb-port N]
-                   [--sns-port N] [--sweep-every DURATION]
+                   [--sns-port N] [--sweep-every DURATION] [--max-skew DURATION]
   overdue send     --events FILE|- [--stream NAME]
   overdue trace    CORRELATION_ID [--workflow NAME] [--config FILE] [--table NAME]
   overdue quarantine list [--since DURATION] [--json] [--table NAME]
@@ -115,8 +116,15 @@ async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wr
     events: { type: 'string' },
     at: { type: 'string' },
     drain: { type: 'boolean' },
+    'max-skew': { type: 'string' },
     json: { type: 'boolean' },
   });
+  let maxSkewMs: number | undefined;
+  if (values['max-skew'] !== undefined) {
+    maxSkewMs = parseDuration(values['max-skew']);
+    if (maxSkewMs === undefined)
+      throw new UsageError(`--max-skew: ${JSON.stringify(values['max-skew'])} is not a duration such as 2m`);
+  }
   const config = loadWorkflowFile(requireConfig(values.config));
   if (values.events === undefined) throw new UsageError('--events FILE is required (NDJSON; - for stdin)');
   if (values.at !== undefined && values.drain) throw new UsageError('give --at or --drain, not both');
@@ -148,7 +156,7 @@ async function replay(args: string[], out: NodeJS.WritableStream, err: NodeJS.Wr
         ? new ProgressBar(size, err)
         : undefined;
   const input = fromStdin ? process.stdin : createReadStream(values.events, { highWaterMark: 1 << 20 });
-  const replayer = new Replayer(config);
+  const replayer = new Replayer(config, maxSkewMs === undefined ? {} : { maxSkewMs });
   try {
     for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) replayer.push(line);
   } catch (error) {

@@ -58,6 +58,12 @@ export interface Instance {
   seen: string[];
   /** Every event recorded, in arrival order. */
   tl: TimelineRow[];
+  /**
+   * Late mode (design §3, late data): set while an instance whose first event arrived late is
+   * judged on its own events. [its own observed time: the latest of its event times, the wall-clock
+   * time until which it waits for more events]. The engine never reads it; the runtime does.
+   */
+  lm?: [observed: number, quietUntil: number] | undefined;
   /** Events of steps the workflow does not define. */
   ign?: number | undefined;
   notes?: string[] | undefined;

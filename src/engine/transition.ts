@@ -46,6 +46,7 @@ export function newInstance(workflow: string, correlationId: string): Instance {
     fired: undefined,
     seen: [],
     tl: [],
+    lm: undefined,
     ign: undefined,
     notes: undefined,
   };

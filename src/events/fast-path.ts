@@ -26,7 +26,8 @@ export function isPlainNativeEvent(o: Record<string, unknown>): boolean {
     // zod drops a `__proto__` key from records; such rare input takes the slow path to match it.
     (o.attributes === undefined || (isRecord(o.attributes) && !Object.hasOwn(o.attributes, '__proto__'))) &&
     o.error === undefined &&
-    (durationMs === undefined || (typeof durationMs === 'number' && durationMs >= 0)) &&
+    (durationMs === undefined ||
+      (typeof durationMs === 'number' && Number.isFinite(durationMs) && durationMs >= 0)) &&
     (o.coldStart === undefined || typeof o.coldStart === 'boolean')
   );
 }

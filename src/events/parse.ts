@@ -5,14 +5,25 @@ import { didYouMean } from '../workflow/suggest.js';
 import { isPlainNativeEvent, parseUtcTimestamp } from './fast-path.js';
 import {
   type InvalidReason,
+  MAX_DATE_TIME,
   MAX_EVENT_BYTES,
   MAX_ID_LENGTH,
   MAX_TEXT_LENGTH,
+  MIN_EVENT_TIME,
   type ParseResult,
   type TelemetryEvent,
+  type TimeLimit,
 } from './telemetry.js';
 
 const id = z.string().min(1).max(MAX_ID_LENGTH);
+// A numeric correlation ID is its decimal string (design §1): producers often key by a numeric order ID.
+const correlationId = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v),
+  id,
+);
+// Fields that look like overdue's in a producer's own data (EventBridge detail, CloudEvents
+// extensions): overdue's only when they hold overdue's values, otherwise the producer's attributes.
+const maybe = z.unknown().optional();
 const name = z.string().min(1).max(MAX_ID_LENGTH);
 const text = z.string().max(MAX_TEXT_LENGTH);
 const status = z.enum(['succeeded', 'failed', 'started']);
@@ -27,7 +38,7 @@ const error = z.union([
 /** The native envelope of design §1; exported so that the fast path can be tested against it. */
 export const nativeEventSchema = z.looseObject({
   eventId: id,
-  correlationId: id,
+  correlationId,
   workflow: name.optional(),
   step: name,
   status: status.optional(),
@@ -47,9 +58,9 @@ const cloudEvent = z.looseObject({
   source: text,
   time,
   subject: id.optional(),
-  correlationid: id.optional(),
-  workflow: name.optional(),
-  status: status.optional(),
+  correlationid: correlationId.optional(),
+  workflow: maybe,
+  status: maybe,
   traceparent: text.optional(),
   data: z.unknown().optional(),
 });
@@ -60,9 +71,9 @@ const eventBridge = z.looseObject({
   source: text,
   time,
   detail: z.looseObject({
-    correlationId: id,
-    workflow: name.optional(),
-    status: status.optional(),
+    correlationId,
+    workflow: maybe,
+    status: maybe,
     traceId: text.optional(),
     error: error.optional(),
     durationMs: z.number().nonnegative().optional(),
@@ -73,8 +84,34 @@ const eventBridge = z.looseObject({
 /** An event being read: mutable, and its workflow and time not yet checked. */
 type Draft = { -readonly [K in keyof Omit<TelemetryEvent, 'workflow' | 'time'>]: TelemetryEvent[K] } & {
   workflow: string | undefined;
+  /** The workflow came from a producer's own field: use it only when it names a workflow of the file. */
+  soft?: true;
   time: unknown;
 };
+
+const STATUSES: ReadonlySet<unknown> = new Set(['succeeded', 'failed', 'started']);
+const ownStatus = (v: unknown): TelemetryEvent['status'] | undefined =>
+  STATUSES.has(v) ? (v as TelemetryEvent['status']) : undefined;
+const softName = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH ? v : undefined;
+
+/** CloudEvents `data` as attributes: an object, or a JSON string holding one. */
+function dataAttributes(data: unknown): Record<string, unknown> | undefined {
+  if (isRecord(data)) return data;
+  if (typeof data !== 'string' || !data.startsWith('{')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CloudEvents and EventBridge events are identified by source + id (design §1): equal ids from
+ * different sources are different events. The NUL cannot occur in either (JSON text fields).
+ */
+const identity = (source: string, eventId: string): string => `${source}\u0000${eventId}`;
 
 type Invalid = Extract<ParseResult, { ok: false }>;
 
@@ -96,18 +133,23 @@ function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
  * consumer's own schema and time rules, so that the producer side refuses exactly what it would
  * quarantine (except the workflow checks, which need the workflow file).
  */
-export function nativeEventProblem(event: unknown): string | undefined {
+export function nativeEventProblem(event: unknown, limit?: TimeLimit): string | undefined {
   const r = nativeEventSchema.safeParse(event);
   if (!r.success) return describe(r.error.issues, 'telemetry');
-  const time = parseTime(r.data.time);
+  const time = parseTime(r.data.time, limit);
   return typeof time === 'string' ? time : undefined;
 }
 
 /**
  * Reads one record in any accepted shape. Never throws: bad input is a value with a reason,
- * so that a caller can quarantine it and go on.
+ * so that a caller can quarantine it and go on. `limit` bounds the event time from above (design
+ * §1: arrival + allowed skew); without it only the range a date can hold applies.
  */
-export function parseEvent(input: string | Uint8Array, config: WorkflowConfig): ParseResult {
+export function parseEvent(
+  input: string | Uint8Array,
+  config: WorkflowConfig,
+  limit?: TimeLimit,
+): ParseResult {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: short strings need no byte count.
   const bytes =
     typeof input !== 'string'
@@ -129,7 +171,7 @@ export function parseEvent(input: string | Uint8Array, config: WorkflowConfig): 
   }
   const draft = readEnvelope(json as Record<string, unknown>);
   if ('reason' in draft) return draft;
-  return resolve(draft, config);
+  return resolve(draft, config, limit);
 }
 
 function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
@@ -142,10 +184,19 @@ function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
     if (correlationId === undefined) {
       return invalid('bad_shape', 'CloudEvents event has no correlationid extension and no subject');
     }
-    const draft = start(e.id, correlationId, e.workflow, e.type, e.status, e.time);
+    const draft = start(
+      identity(e.source, e.id),
+      correlationId,
+      softName(e.workflow),
+      e.type,
+      ownStatus(e.status),
+      e.time,
+    );
+    draft.soft = true;
     draft.source = e.source;
     if (e.traceparent !== undefined) draft.traceId = e.traceparent;
-    if (isRecord(e.data)) draft.attributes = e.data;
+    const data = dataAttributes(e.data);
+    if (data !== undefined) draft.attributes = data;
     return draft;
   }
   if ('detail-type' in json) {
@@ -153,7 +204,15 @@ function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
     if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'EventBridge'));
     const e = r.data;
     const d = e.detail;
-    const draft = start(e.id, d.correlationId, d.workflow, e['detail-type'], d.status, e.time);
+    const draft = start(
+      identity(e.source, e.id),
+      d.correlationId,
+      softName(d.workflow),
+      e['detail-type'],
+      ownStatus(d.status),
+      e.time,
+    );
+    draft.soft = true;
     draft.source = e.source;
     draft.attributes = d;
     return producerFields(draft, d);
@@ -205,10 +264,14 @@ function errorText(error: string | { name?: string | undefined; message?: string
   return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }
 
-function resolve(draft: Draft, config: WorkflowConfig): ParseResult {
-  const time = parseTime(draft.time);
+function resolve(draft: Draft, config: WorkflowConfig, limit: TimeLimit | undefined): ParseResult {
+  const time = parseTime(draft.time, limit);
   if (typeof time === 'string') return invalid('bad_time', time);
   let workflow = draft.workflow;
+  if (draft.soft === true) {
+    delete draft.soft;
+    if (workflow !== undefined && !config.workflows.has(workflow)) workflow = undefined;
+  }
   if (workflow === undefined) {
     const owners = config.stepOwners.get(draft.step);
     if (owners === undefined) {
@@ -238,21 +301,40 @@ function resolve(draft: Draft, config: WorkflowConfig): ParseResult {
 // An offset is required: a local time means a different instant on every machine.
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
-/** Epoch milliseconds, or the reason the time is unusable. */
-export function parseTime(value: unknown): number | string {
+/**
+ * Epoch milliseconds, or the reason the time is unusable. Times before 2000 and after `limit` (or
+ * after what a date can hold) are refused, so that no stored time can break formatting, overflow a
+ * DynamoDB number or move anyone's deadlines (design §1, time bounds).
+ */
+export function parseTime(value: unknown, limit?: TimeLimit): number | string {
   if (value === undefined || value === null) return 'time is missing';
+  let ms: number;
   if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0
-      ? Math.floor(value)
-      : `time ${value} is not epoch milliseconds`;
-  }
-  if (typeof value !== 'string')
+    if (!Number.isFinite(value)) return `time ${value} is not epoch milliseconds`;
+    ms = Math.floor(value);
+  } else if (typeof value !== 'string') {
     return 'time must be an ISO-8601 string with an offset, or epoch milliseconds';
-  const fast = parseUtcTimestamp(value);
-  if (!Number.isNaN(fast)) return fast;
-  if (!ISO_WITH_OFFSET.test(value)) {
-    return `time ${JSON.stringify(value)} is not ISO-8601 with an offset (for example 2026-11-26T10:00:00Z)`;
+  } else {
+    ms = parseUtcTimestamp(value);
+    if (Number.isNaN(ms)) {
+      if (!ISO_WITH_OFFSET.test(value)) {
+        return `time ${JSON.stringify(value)} is not ISO-8601 with an offset (for example 2026-11-26T10:00:00Z)`;
+      }
+      ms = Date.parse(value);
+      if (Number.isNaN(ms)) return `time ${JSON.stringify(value)} is not a valid date`;
+    }
   }
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? `time ${JSON.stringify(value)} is not a valid date` : ms;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (ms < MIN_EVENT_TIME) {
+    return `time ${shown} is before 2000-01-01T00:00:00Z, the earliest event time accepted${
+      typeof value === 'number' && ms * 1000 >= MIN_EVENT_TIME
+        ? ' (epoch seconds? times are epoch milliseconds)'
+        : ''
+    }`;
+  }
+  if (ms > MAX_DATE_TIME) return `time ${shown} is beyond the largest date there is`;
+  if (limit !== undefined && ms > limit.notAfter) {
+    return `time ${shown} is later than ${new Date(limit.notAfter).toISOString()}, ${limit.because}`;
+  }
+  return ms;
 }

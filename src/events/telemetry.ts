@@ -27,7 +27,11 @@ export type InvalidReason =
   | 'bad_time'
   | 'unknown_workflow'
   | 'unknown_step'
-  | 'ambiguous_step';
+  | 'ambiguous_step'
+  /** Claims to be the sweeper's heartbeat without its proof, or ahead of the consumer's clock. */
+  | 'forged_heartbeat'
+  /** Valid, but its instance could not take it (a fault of the monitor's, kept for a replay). */
+  | 'unprocessable';
 
 export type ParseResult =
   | { readonly ok: true; readonly event: TelemetryEvent }
@@ -40,3 +44,19 @@ export const MAX_TEXT_LENGTH = 1024;
 
 /** 1 MiB: the largest record Kinesis accepts. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** 2000-01-01T00:00:00Z: no telemetry is older; earlier times are a producer's bug (often seconds for ms). */
+export const MIN_EVENT_TIME = Date.UTC(2000, 0, 1);
+/** The largest time a JavaScript Date can hold: the bound when there is no arrival time to go by. */
+export const MAX_DATE_TIME = 8.64e15;
+/** How far ahead of its arrival an event time may be (producers' clocks drift), unless configured. */
+export const DEFAULT_MAX_SKEW_MS = 2 * 60_000;
+
+/**
+ * The latest event time a record may carry: its arrival time plus the allowed clock skew (live), or
+ * the latest event time so far plus `--max-skew` (replay). `because` says which, for the message.
+ */
+export interface TimeLimit {
+  readonly notAfter: number;
+  readonly because: string;
+}

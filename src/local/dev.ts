@@ -9,6 +9,7 @@ import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { SnsPublisher } from '../alerts/sns-publisher.js';
 import { consumerHandler, sweeperHandler } from '../aws/handlers.js';
 import type { Alert } from '../engine/alert.js';
+import { DEFAULT_MAX_SKEW_MS } from '../events/telemetry.js';
 import type { LogSink, MetricsSink } from '../runtime/ports.js';
 import { DynamoDbStore } from '../store/dynamodb-store.js';
 import { KinesisHeartbeats } from '../stream/kinesis-heartbeats.js';
@@ -39,6 +40,8 @@ export interface DevOptions {
   pollEveryMs?: number;
   batchSize?: number;
   lagThresholdMs?: number;
+  /** How far ahead of its arrival an event time may be (default 2m). */
+  maxSkewMs?: number;
   /** Where dev mode prints (the terminal). */
   print: (text: string) => void;
   /** Called with each alert as it is printed (benchmarks time it). */
@@ -107,7 +110,13 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
   const publisher = new SnsPublisher(sns, LOCAL_TOPIC);
   const shared = { config, store, publisher, metrics: noMetrics, logger: log, clock: Date.now };
   const consumer = consumerHandler(
-    { ...shared, quarantineRetentionMs: 86_400_000, logPayloads: false, watermarkCache: new Map() },
+    {
+      ...shared,
+      quarantineRetentionMs: 86_400_000,
+      logPayloads: false,
+      maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS,
+      cache: { watermarks: new Map() },
+    },
     logger,
     metrics,
   );
@@ -118,6 +127,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
       lagThresholdMs: options.lagThresholdMs ?? 30_000,
       lagSeverity: 'high',
       streamName: LOCAL_NAME,
+      cache: {},
     },
     { everyMs: 0, safetyMarginMs: 0 },
     logger,

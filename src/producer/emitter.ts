@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { nativeEventProblem } from '../events/parse.js';
-import { MAX_EVENT_BYTES } from '../events/telemetry.js';
+import { DEFAULT_MAX_SKEW_MS, MAX_EVENT_BYTES } from '../events/telemetry.js';
 import { type SendOptions, sendEvents } from '../stream/send-events.js';
 import { InvalidEventError } from './errors.js';
 
@@ -64,7 +64,11 @@ export function createEmitter(options: EmitterOptions): Emitter {
         time,
         ...(input.source === undefined && options.source !== undefined ? { source: options.source } : {}),
       };
-      const problem = nativeEventProblem(event);
+      // The consumer's own bound: an event time later than arrival plus the allowed skew is refused.
+      const problem = nativeEventProblem(event, {
+        notAfter: Date.now() + DEFAULT_MAX_SKEW_MS,
+        because: 'now plus the allowed clock skew (2m) on the monitor',
+      });
       if (problem !== undefined) throw new InvalidEventError(problem, input);
       const line = JSON.stringify(event);
       if (Buffer.byteLength(line) > MAX_EVENT_BYTES) {

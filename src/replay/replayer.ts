@@ -3,6 +3,7 @@ import type { Instance, InstanceStatus } from '../engine/instance.js';
 import { advance, applyEvent, eventHash, isDuplicate, missingSteps } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
 import type { InvalidReason } from '../events/telemetry.js';
+import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
 import { MinHeap } from './min-heap.js';
 
@@ -78,7 +79,14 @@ export class Replayer {
     invalidByReason: {} as Partial<Record<InvalidReason, number>>,
   };
 
-  constructor(private readonly config: WorkflowConfig) {
+  /**
+   * `maxSkewMs` bounds event times from above by the latest event time so far plus the skew (design
+   * §1): replay has no arrival times, so without it only the range a date can hold applies.
+   */
+  constructor(
+    private readonly config: WorkflowConfig,
+    private readonly options: { maxSkewMs?: number } = {},
+  ) {
     for (const [name, model] of config.workflows) this.live.set(name, { model, instances: new Map() });
   }
 
@@ -86,7 +94,17 @@ export class Replayer {
   push(line: string): void {
     if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) return;
     const lineNumber = ++this.stats.lines;
-    const parsed = parseEvent(line, this.config);
+    const skew = this.options.maxSkewMs;
+    const parsed = parseEvent(
+      line,
+      this.config,
+      skew === undefined || !Number.isFinite(this.observed)
+        ? undefined
+        : {
+            notAfter: this.observed + skew,
+            because: `the latest event time so far plus --max-skew ${formatDuration(skew)}`,
+          },
+    );
     if (!parsed.ok) {
       this.stats.invalid++;
       this.stats.invalidByReason[parsed.reason] = (this.stats.invalidByReason[parsed.reason] ?? 0) + 1;

@@ -1,36 +1,51 @@
+import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import { applyEvent, eventHash, isDuplicate, newInstance } from '../engine/transition.js';
+import { advance, applyEvent, eventHash, isDuplicate, newInstance, nextWake } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
-import type { TelemetryEvent } from '../events/telemetry.js';
+import type { InvalidReason, TelemetryEvent } from '../events/telemetry.js';
 import { mapLimit } from '../shared/map-limit.js';
 import { VersionConflictError } from '../store/errors.js';
 import { instancePk } from '../store/keys.js';
+import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
 import { commit, type PublishDeps, publishPending } from './commit.js';
-import { heartbeatTime } from './heartbeat.js';
+import { checkHeartbeat, mayBeHeartbeat } from './heartbeat.js';
+import { unpackAggregated } from './kpl.js';
+import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
 import type { QuarantinedRecord, StoredInstance } from './ports.js';
 
 /** One Kinesis record, whatever delivered it (Lambda's event source mapping, or the dev poller). */
 export interface StreamRecord {
   readonly shardId: string;
   readonly sequenceNumber: string;
+  /** Position inside a KPL-aggregated record (0 for a plain record). */
+  readonly subSequence?: number;
   readonly data: Uint8Array;
   /** approximateArrivalTimestamp, epoch ms. */
   readonly arrival: number;
 }
 
-export interface ConsumerDeps extends PublishDeps {
-  config: WorkflowConfig;
-  /** Wall clock: for metrics and expiry only; outcomes follow event time and watermarks. */
-  clock: () => number;
-  quarantineRetentionMs: number;
-  /** Log the payload of quarantined records (off by default: payloads may hold personal data). */
-  logPayloads: boolean;
+/** What a consumer container keeps between batches. */
+export interface ConsumerCache {
   /**
    * Shard → watermark this container last saw, to skip reading it on every batch. A stale value is
    * only ever lower than the table's, which makes the consumer process fewer deadlines, never wrong ones.
    */
-  watermarkCache?: Map<string, number>;
+  readonly watermarks: Map<string, number>;
+  /** The deployment's heartbeat secret, once read. */
+  heartbeatKey?: Uint8Array;
+}
+
+export interface ConsumerDeps extends PublishDeps {
+  config: WorkflowConfig;
+  /** Wall clock: for metrics, expiry, the heartbeat bound and late instances' quiet periods. */
+  clock: () => number;
+  quarantineRetentionMs: number;
+  /** Log the payload of quarantined records (off by default: payloads may hold personal data). */
+  logPayloads: boolean;
+  /** How far an event time (or a heartbeat) may be ahead of its arrival: producers' clocks drift. */
+  maxSkewMs: number;
+  cache?: ConsumerCache;
 }
 
 export interface ConsumeResult {
@@ -43,11 +58,10 @@ export interface ConsumeResult {
 }
 
 interface Pending {
+  readonly record: StreamRecord;
   readonly event: TelemetryEvent;
   readonly hash: string;
   readonly seq: bigint;
-  /** The shard's watermark when this record was read: the observed time it is applied at. */
-  readonly observed: number;
 }
 
 interface Group {
@@ -63,9 +77,10 @@ const CONFLICT_RETRIES = 5;
 /**
  * Folds a batch from one shard into the table. Records are grouped by instance; each instance is
  * read once, gets its events in sequence order and is written once, conditionally on the version
- * read. Bad records are quarantined, never thrown. A failure is reported as the lowest sequence
- * number not processed, so a retry redelivers it and everything after, which duplicates detection
- * makes harmless.
+ * read. Bad records are quarantined, never thrown; one instance that cannot be judged or written
+ * never stops the others. A failure that a retry can mend is reported as the lowest sequence number
+ * not processed, so a retry redelivers it and everything after, which duplicate detection makes
+ * harmless.
  */
 export async function consumeBatch(
   records: readonly StreamRecord[],
@@ -83,22 +98,37 @@ export async function consumeBatch(
   };
   if (shardId === undefined) return result;
 
-  const ordered = [...records].sort((a, b) => compareSeq(BigInt(a.sequenceNumber), BigInt(b.sequenceNumber)));
-  let observed = await shardWatermark(shardId, deps);
+  const invalid: QuarantinedRecord[] = [];
+  const ordered: StreamRecord[] = [];
+  for (const record of records) {
+    const unpacked = unpackAggregated(record);
+    if ('reason' in unpacked) invalid.push({ ...record, payload: record.data, ...unpacked });
+    else ordered.push(...unpacked);
+  }
+  ordered.sort(compareRecords);
+  // The watermark before this batch: deadlines final by then stay final (design §3).
+  const before = await shardWatermark(shardId, deps);
+  const secret = ordered.some((r) => mayBeHeartbeat(r.data)) ? await heartbeatKey(deps) : undefined;
   const groups = new Map<string, Group>();
   const heartbeats: { seq: bigint; time: number }[] = [];
-  const invalid: QuarantinedRecord[] = [];
   for (const record of ordered) {
     const seq = BigInt(record.sequenceNumber);
-    const beat = heartbeatTime(record.data);
-    if (beat !== undefined) {
-      heartbeats.push({ seq, time: beat });
-      if (beat > observed) observed = beat;
+    const beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
+    if (beat.kind === 'beat') {
+      heartbeats.push({ seq, time: beat.time });
       continue;
     }
-    const parsed = parseEvent(record.data, config);
+    if (beat.kind === 'forged') {
+      metrics.count('forgedHeartbeats');
+      invalid.push(quarantined(record, 'forged_heartbeat', beat.message));
+      continue;
+    }
+    const parsed = parseEvent(record.data, config, {
+      notAfter: record.arrival + deps.maxSkewMs,
+      because: `its arrival time plus the allowed clock skew (${formatDuration(deps.maxSkewMs)})`,
+    });
     if (!parsed.ok) {
-      invalid.push({ ...record, payload: record.data, reason: parsed.reason, message: parsed.message });
+      invalid.push(quarantined(record, parsed.reason, parsed.message));
       continue;
     }
     const event = parsed.event;
@@ -110,16 +140,13 @@ export async function consumeBatch(
       group = { key, model: config.workflows.get(event.workflow) as WorkflowModel, events: [] };
       groups.set(key, group);
     }
-    group.events.push({ event, hash: eventHash(event.eventId), seq, observed });
+    group.events.push({ record, event, hash: eventHash(event.eventId), seq });
   }
+  // The watermark after this batch's heartbeats: every instance is judged at it once all of its
+  // events in the batch are folded in, so that a batch's own events are never called missing.
+  const after = heartbeats.reduce((t, h) => Math.max(t, h.time), before);
 
   const failedAt: bigint[] = [];
-  const quarantined = quarantine(invalid, deps).catch((error) => {
-    deps.logger.error('could not quarantine invalid records; the batch is retried from the first', {
-      error: String(error),
-    });
-    failedAt.push(...invalid.map((r) => BigInt(r.sequenceNumber)));
-  });
   const committed: StoredInstance[] = [];
   const all = [...groups.values()];
   const current = await store.getInstances(all.map((g) => g.key)).catch((error) => {
@@ -129,12 +156,18 @@ export async function consumeBatch(
   });
   if (current) {
     await mapLimit(all, CONCURRENCY, async (group) => {
-      const outcome = await foldAndWrite(group, current.get(group.key), deps, result);
-      if (outcome === 'failed') failedAt.push(group.events[0]?.seq as bigint);
+      const outcome = await foldAndWrite(group, current.get(group.key), { before, after }, deps, result);
+      if (outcome === 'retry') failedAt.push(group.events[0]?.seq as bigint);
+      else if (Array.isArray(outcome)) invalid.push(...outcome);
       else if (outcome !== 'unchanged') committed.push(outcome);
     });
   }
-  await quarantined;
+  await quarantine(invalid, deps).catch((error) => {
+    deps.logger.error('could not quarantine invalid records; the batch is retried from the first', {
+      error: String(error),
+    });
+    failedAt.push(...invalid.map((r) => BigInt(r.sequenceNumber)));
+  });
   result.invalid = invalid.length;
 
   const firstFailure = lowest(failedAt);
@@ -146,7 +179,7 @@ export async function consumeBatch(
     try {
       const time = Math.max(...safe.map((h) => h.time));
       await store.advanceWatermark(shardId, time);
-      deps.watermarkCache?.set(shardId, time);
+      deps.cache?.watermarks.set(shardId, time);
     } catch (error) {
       deps.logger.error('could not record the watermark; the heartbeat is retried', { error: String(error) });
       const seq = safe[0]?.seq as bigint;
@@ -166,12 +199,27 @@ export async function consumeBatch(
   return result;
 }
 
+const quarantined = (record: StreamRecord, reason: InvalidReason, message: string): QuarantinedRecord => ({
+  ...record,
+  payload: record.data,
+  reason,
+  message,
+});
+
 async function shardWatermark(shardId: string, deps: ConsumerDeps): Promise<number> {
-  const cached = deps.watermarkCache?.get(shardId);
+  const cached = deps.cache?.watermarks.get(shardId);
   if (cached !== undefined) return cached;
   const stored = (await deps.store.getWatermarks()).get(shardId);
-  if (stored !== undefined) deps.watermarkCache?.set(shardId, stored);
+  if (stored !== undefined) deps.cache?.watermarks.set(shardId, stored);
   return stored ?? Number.NEGATIVE_INFINITY;
+}
+
+/** Read once per container; absent until the first sweep creates it (no heartbeat is genuine before). */
+async function heartbeatKey(deps: ConsumerDeps): Promise<Uint8Array | undefined> {
+  if (deps.cache?.heartbeatKey !== undefined) return deps.cache.heartbeatKey;
+  const key = await deps.store.getHeartbeatKey();
+  if (key !== undefined && deps.cache) deps.cache.heartbeatKey = key;
+  return key;
 }
 
 async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Promise<void> {
@@ -188,6 +236,9 @@ async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Pro
   }
 }
 
+/** What became of a group: written, nothing to write, set aside (quarantined), or to be retried. */
+type Outcome = StoredInstance | 'unchanged' | 'retry' | QuarantinedRecord[];
+
 /**
  * Applies a group's events to the instance and writes it once. On a version conflict (the sweeper
  * or a concurrent retry wrote first) it reads the item again and re-applies: events already folded
@@ -196,9 +247,10 @@ async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Pro
 async function foldAndWrite(
   group: Group,
   read: StoredInstance | undefined,
+  watermark: { before: number; after: number },
   deps: ConsumerDeps,
   result: ConsumeResult,
-): Promise<StoredInstance | 'unchanged' | 'failed'> {
+): Promise<Outcome> {
   let stored = read;
   for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
     const first = group.events[0] as Pending;
@@ -210,33 +262,24 @@ async function foldAndWrite(
       indexed: undefined,
     };
     const before = target.instance.st;
-    let changed = false;
-    let duplicates = 0;
-    // Observed time for this instance: the shard's watermark, or the instance's own latest event time
-    // when later (the replay rule). Its earlier events are all in (one shard, in order), so only
-    // out-of-order stragglers can still come, which is what grace waits for.
-    let observed = Number.NEGATIVE_INFINITY;
-    for (const p of group.events) {
-      if (isDuplicate(target.instance, p.hash)) {
-        duplicates++;
-        continue;
-      }
-      observed = Math.max(observed, p.observed, p.event.time);
-      const was = target.instance.st;
-      const t = applyEvent(target.instance, p.event, group.model, observed, p.hash);
-      target.pending.push(...t.alerts);
-      changed = true;
-      if (t.effect === 'ignored') deps.metrics.count('ignored');
-      const t0 = target.instance.t0;
-      if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
-        deps.metrics.timing('stepLatency', p.event.time - t0);
-        if (was !== 'completed' && target.instance.st === 'completed') {
-          deps.metrics.timing('workflowLatency', p.event.time - t0);
-        }
-      }
+    let folded: Fold;
+    try {
+      folded = fold(target, group, watermark, stored === undefined, deps);
+    } catch (error) {
+      // A fault of the monitor's own (the engine threw): retrying cannot mend it, and it must not
+      // hold up the shard. The records are kept verbatim, with the reason, for a replay once fixed.
+      deps.metrics.count('commitFailures');
+      deps.logger.error('could not judge instance; its records are quarantined', {
+        workflow: group.model.name,
+        correlationId: first.event.correlationId,
+        error: String(error),
+      });
+      return group.events.map((p) =>
+        quarantined(p.record, 'unprocessable', `could not be judged: ${String(error)}`),
+      );
     }
-    if (!changed) {
-      result.duplicates += duplicates;
+    if (!folded.changed) {
+      result.duplicates += folded.duplicates;
       return 'unchanged';
     }
     try {
@@ -251,20 +294,89 @@ async function foldAndWrite(
           // fall through to the failure below
         }
       }
+      deps.metrics.count('commitFailures');
       deps.logger.error('could not write instance; its records are retried', {
         workflow: group.model.name,
         correlationId: first.event.correlationId,
         error: String(error),
       });
-      return 'failed';
+      return 'retry';
     }
     result.writes++;
-    result.events += group.events.length - duplicates;
-    result.duplicates += duplicates;
+    result.events += group.events.length - folded.duplicates;
+    result.duplicates += folded.duplicates;
     countOutcome(before, target.instance, target.version === 1, deps);
     return target;
   }
-  return 'failed';
+  return 'retry';
+}
+
+interface Fold {
+  changed: boolean;
+  duplicates: number;
+}
+
+/**
+ * The time rules of design §3 for one instance and one batch. Each event is applied at the
+ * instance's observed time: the watermark before the batch, or the instance's own latest event time
+ * when later (its earlier events are all in: one shard, in order), never beyond the event's arrival.
+ * Once every event of the batch is in, the instance is judged at the watermark after the batch. An
+ * instance whose first event is late is judged on its own events until it has been quiet for grace.
+ */
+function fold(
+  target: StoredInstance,
+  group: Group,
+  watermark: { before: number; after: number },
+  fresh: boolean,
+  deps: ConsumerDeps,
+): Fold {
+  const { model } = group;
+  const instance = target.instance;
+  const pending: Alert[] = [];
+  if (instance.lm !== undefined) {
+    pending.push(...leaveLateMode(instance, model, watermark.before));
+    // Its indexed wake-up may have been held back for the quiet period: the engine wants its own.
+    if (instance.lm !== undefined) instance.wk = nextWake(instance, model);
+  }
+  const firstNew = group.events.find((p) => !isDuplicate(instance, p.hash));
+  if (fresh && firstNew !== undefined && startsLate(firstNew.event.time, watermark.before, model)) {
+    instance.lm = [Number.NEGATIVE_INFINITY, 0];
+  }
+  let observed = instance.lm === undefined ? watermark.before : instance.lm[0];
+  let changed = pending.length > 0;
+  let duplicates = 0;
+  for (const p of group.events) {
+    if (isDuplicate(instance, p.hash)) {
+      duplicates++;
+      continue;
+    }
+    observed = Math.max(observed, Math.min(p.event.time, p.record.arrival));
+    const was = instance.st;
+    const t = applyEvent(instance, p.event, model, observed, p.hash);
+    pending.push(...t.alerts);
+    changed = true;
+    if (t.effect === 'ignored') deps.metrics.count('ignored');
+    const t0 = instance.t0;
+    if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
+      deps.metrics.timing('stepLatency', p.event.time - t0);
+      if (was !== 'completed' && instance.st === 'completed') {
+        deps.metrics.timing('workflowLatency', p.event.time - t0);
+      }
+    }
+  }
+  if (instance.lm !== undefined) {
+    if (changed) instance.lm = [observed, deps.clock() + model.graceMs];
+    holdWhileLate(instance);
+  } else if (
+    changed &&
+    watermark.after > observed &&
+    instance.wk !== undefined &&
+    instance.wk <= watermark.after
+  ) {
+    pending.push(...advance(instance, model, watermark.after).alerts);
+  }
+  target.pending.push(...pending);
+  return { changed, duplicates };
 }
 
 function countOutcome(before: string, instance: Instance, created: boolean, deps: ConsumerDeps): void {
@@ -288,4 +400,8 @@ function lowest(seqs: readonly bigint[]): bigint | undefined {
   return min;
 }
 
-const compareSeq = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+function compareRecords(a: StreamRecord, b: StreamRecord): number {
+  const x = BigInt(a.sequenceNumber);
+  const y = BigInt(b.sequenceNumber);
+  return x < y ? -1 : x > y ? 1 : (a.subSequence ?? 0) - (b.subSequence ?? 0);
+}

@@ -60,7 +60,12 @@ export interface StateStore {
   /** Keys of items due at or before `until` in one index partition, a page at a time. */
   dueKeys(partition: string, until: number): AsyncIterable<string[]>;
   getMonitor(): Promise<MonitorState>;
+  /** Conditional on the version read; throws VersionConflictError when another sweep wrote first. */
   putMonitor(state: MonitorState): Promise<void>;
+  /** The deployment's heartbeat secret, or undefined while no sweeper has created it. */
+  getHeartbeatKey(): Promise<Uint8Array | undefined>;
+  /** Stores `key` unless a secret exists already; returns the one in force (the first one wins). */
+  createHeartbeatKey(key: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface PublishResult {
@@ -73,9 +78,21 @@ export interface AlertPublisher {
   publish(alerts: readonly Alert[]): Promise<PublishResult>;
 }
 
-/** Puts one heartbeat on every open shard; returns the open shards' IDs. */
+/** A shard of the stream and where it came from (splits and merges). */
+export interface ShardInfo {
+  readonly id: string;
+  /** The shard(s) it was split or merged from: it continues their records. */
+  readonly parents: readonly string[];
+  /** False once it was split or merged away: it takes no new records. */
+  readonly open: boolean;
+}
+
+/** The stream's shards, and heartbeat records put on them. */
 export interface HeartbeatWriter {
-  beat(now: number): Promise<string[]>;
+  /** Every shard still listed, open and closed. */
+  shards(): Promise<ShardInfo[]>;
+  /** Puts `record` on each of these shards; throws when some could not be written after retries. */
+  beat(shards: readonly ShardInfo[], record: Uint8Array): Promise<void>;
 }
 
 /** Counters and timings, in whatever the host records them with (CloudWatch EMF on Lambda). */

@@ -6,7 +6,9 @@ import { indexShards } from '../store/keys.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import type { Severity } from '../workflow/schema.js';
 import { commit, type PublishDeps, publishPending } from './commit.js';
-import type { HeartbeatWriter, MonitorState, StoredInstance } from './ports.js';
+import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
+import { holdWhileLate, leaveLateMode } from './late.js';
+import type { HeartbeatWriter, MonitorState, ShardInfo, StoredInstance } from './ports.js';
 
 export interface SweeperDeps extends PublishDeps {
   config: WorkflowConfig;
@@ -17,6 +19,13 @@ export interface SweeperDeps extends PublishDeps {
   lagSeverity: Severity;
   /** Names the monitored stream in `monitor_lagging` alerts. */
   streamName: string;
+  /** What a sweeper container keeps between runs: the secret, and the last shard listing. */
+  cache?: SweeperCache;
+}
+
+export interface SweeperCache {
+  heartbeatKey?: Uint8Array;
+  shards?: ShardInfo[];
 }
 
 export interface SweepResult {
@@ -26,6 +35,10 @@ export interface SweepResult {
   due: number;
   written: number;
   alerts: number;
+  /** Due items that could not be read, judged or written: retried by the next sweep. */
+  failed: number;
+  /** False when the heartbeats could not be written: T stays where the last ones put it. */
+  heartbeats: boolean;
   /** True when it stopped at its time limit with due items left for the next run. */
   stoppedEarly: boolean;
 }
@@ -40,50 +53,137 @@ const CONFLICT_RETRIES = 3;
  * One sweep: heartbeats on every shard, T from the watermarks, then every instance due by T from
  * the index (never a scan), advanced through the engine and written conditionally. Alerts go
  * through the items' outboxes; pending ones from earlier runs are due at once and retried here.
- * Stops taking new work once `stopBy` (wall clock) has passed.
+ * It degrades rather than aborts: without heartbeats T stays where it was and pending alerts still
+ * go out; an item that fails is logged, counted and left for the next sweep. Stops taking new work
+ * once `stopBy` (wall clock) has passed.
  */
 export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepResult> {
   const started = deps.clock();
-  const shards = await deps.heartbeats.beat(started);
-  const marks = await deps.store.getWatermarks();
-  const known = shards.map((s) => marks.get(s));
-  const observed =
-    known.length > 0 && known.every((m) => m !== undefined) ? Math.min(...(known as number[])) : undefined;
+  const cache = deps.cache ?? {};
+  const beat = await putHeartbeats(started, cache, deps);
+  const marks = await deps.store.getWatermarks().catch((error) => {
+    deps.logger.error('could not read the watermarks; only pending alerts are retried', {
+      error: String(error),
+    });
+    return new Map<string, number>();
+  });
+  // Without a shard listing (never listed in this container, and listing failed) T is unknown:
+  // nothing is judged and no lag is claimed; pending alerts still go out.
+  const observed = cache.shards === undefined ? undefined : observedTime(cache.shards, marks);
+  const lagMs = cache.shards === undefined ? 0 : await watchLag(started, observed, deps);
 
-  const monitor = await deps.store.getMonitor();
-  monitor.firstRun ??= started;
-  const lagMs = started - (observed ?? monitor.firstRun);
-  await watchLag(monitor, lagMs, observed, started, deps);
-
-  const result: SweepResult = { observed, lagMs, due: 0, written: 0, alerts: 0, stoppedEarly: false };
+  const result: SweepResult = {
+    observed,
+    lagMs,
+    due: 0,
+    written: 0,
+    alerts: 0,
+    failed: 0,
+    heartbeats: beat,
+    stoppedEarly: false,
+  };
   // Without T nothing is final yet, but outboxes (due 0) are still retried.
   const until = observed ?? 0;
   const touched: StoredInstance[] = [];
   await mapLimit(indexShards(), PARTITION_CONCURRENCY, async (partition) => {
-    for await (const keys of deps.store.dueKeys(partition, until)) {
-      if (deps.clock() >= stopBy) {
-        result.stoppedEarly = true;
-        return;
-      }
-      result.due += keys.length;
-      const items = await deps.store.getInstances(keys);
-      await mapLimit(keys, ITEM_CONCURRENCY, async (key) => {
-        // A page can hold thousands of keys: check the time limit per item too.
+    try {
+      for await (const keys of deps.store.dueKeys(partition, until)) {
         if (deps.clock() >= stopBy) {
           result.stoppedEarly = true;
           return;
         }
-        const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
-        if (done) touched.push(done);
+        result.due += keys.length;
+        const items = await deps.store.getInstances(keys);
+        await mapLimit(keys, ITEM_CONCURRENCY, async (key) => {
+          // A page can hold thousands of keys: check the time limit per item too.
+          if (deps.clock() >= stopBy) {
+            result.stoppedEarly = true;
+            return;
+          }
+          const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
+          if (done) touched.push(done);
+        });
+      }
+    } catch (error) {
+      // One partition that cannot be read does not stop the others; the next sweep reads it again.
+      result.failed++;
+      deps.metrics.count('sweepFailures');
+      deps.logger.error('could not read a partition of the index; the next sweep retries it', {
+        partition,
+        error: String(error),
       });
     }
   });
   result.alerts = touched.reduce((n, s) => n + s.pending.length, 0);
   await publishPending(touched, deps);
+  // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
+  // or when the figure stops coming because the sweeper stopped.
+  deps.metrics.count(
+    'unpublishedAlerts',
+    touched.reduce((n, s) => n + s.pending.length, 0),
+  );
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);
   deps.metrics.timing('watermarkLag', lagMs);
   return result;
+}
+
+/**
+ * Lists the shards and puts a signed heartbeat on each open one. A failure here is logged and
+ * counted, never fatal: T then stays at what earlier heartbeats established.
+ */
+async function putHeartbeats(now: number, cache: SweeperCache, deps: SweeperDeps): Promise<boolean> {
+  try {
+    cache.shards = await deps.heartbeats.shards();
+  } catch (error) {
+    deps.metrics.count('heartbeatFailures');
+    deps.logger.error('could not list the shards; no heartbeats this sweep', { error: String(error) });
+    return false;
+  }
+  try {
+    cache.heartbeatKey ??=
+      (await deps.store.getHeartbeatKey()) ?? (await deps.store.createHeartbeatKey(newHeartbeatKey()));
+    const open = cache.shards.filter((s) => s.open);
+    await deps.heartbeats.beat(open, Buffer.from(heartbeatRecord(now, cache.heartbeatKey)));
+    return true;
+  } catch (error) {
+    deps.metrics.count('heartbeatFailures');
+    deps.logger.error('could not put heartbeats; T stays where the last ones put it', {
+      error: String(error),
+    });
+    return false;
+  }
+}
+
+/**
+ * T, the low watermark over the shards that still take records. A shard that has processed no
+ * heartbeat of its own yet (a child of a split or merge) starts from its parents' watermark: its
+ * records all came after theirs. Closed shards leave T once their children carry on. Undefined
+ * while some open shard has no watermark through its lineage either (a new stream).
+ */
+export function observedTime(
+  shards: readonly ShardInfo[],
+  marks: ReadonlyMap<string, number>,
+): number | undefined {
+  const byId = new Map(shards.map((s) => [s.id, s]));
+  const markOf = (id: string, depth: number): number | undefined => {
+    const own = marks.get(id);
+    if (own !== undefined) return own;
+    const parents = byId.get(id)?.parents ?? [];
+    if (parents.length === 0 || depth > 64) return undefined;
+    const inherited = parents.map((p) => markOf(p, depth + 1));
+    if (inherited.some((m) => m === undefined)) return undefined;
+    return Math.min(...(inherited as number[]));
+  };
+  const open = shards.filter((s) => s.open);
+  if (open.length === 0) return undefined;
+  let low = Number.POSITIVE_INFINITY;
+  for (const s of open) {
+    const m = markOf(s.id, 0);
+    if (m === undefined) return undefined;
+    low = Math.min(low, m);
+  }
+  return low;
 }
 
 /** Runs sweeps every `everyMs` until the next would not finish by `stopBy`; at least one. */
@@ -111,58 +211,89 @@ async function advanceAndWrite(
   result: SweepResult,
 ): Promise<StoredInstance | undefined> {
   let stored = read;
-  for (let attempt = 0; stored !== undefined && attempt <= CONFLICT_RETRIES; attempt++) {
-    const { instance } = stored;
-    const model = deps.config.workflows.get(instance.wf);
-    const wasDue = instance.wk;
-    let changed = false;
-    if (!model) {
-      // Its workflow left the file: it can never be decided. Out of the index, expiring by TTL.
-      deps.logger.warn('instance of a workflow no longer in the file; it will expire', {
-        workflow: instance.wf,
-        correlationId: instance.id,
-      });
-      instance.wk = undefined;
-      changed = wasDue !== undefined;
-    } else {
-      // Written under another version of the file, its wake-up may be stale: recompute first.
-      instance.wk = nextWake(instance, model);
-      if (observed !== undefined) {
-        const { alerts } = advance(instance, model, observed);
-        stored.pending.push(...alerts);
-        changed = alerts.length > 0;
-      }
-      changed ||= instance.wk !== wasDue || stored.pending.length === 0;
-    }
-    // An item that only had its outbox due needs no write: publishing clears it.
-    if (!changed) return stored;
-    // It came due, so whatever earlier wake-up the index held is spent: index the real one.
-    stored.indexed = undefined;
-    try {
-      await commit(deps.store, stored, model, deps.clock());
-      result.written++;
-      return stored;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) {
-        deps.logger.error('could not write instance; the next sweep retries it', {
+  try {
+    for (let attempt = 0; stored !== undefined && attempt <= CONFLICT_RETRIES; attempt++) {
+      const { instance } = stored;
+      const model = deps.config.workflows.get(instance.wf);
+      const wasDue = instance.wk;
+      let changed = false;
+      if (!model) {
+        // Its workflow left the file: it can never be decided. Out of the index, expiring by TTL.
+        deps.logger.warn('instance of a workflow no longer in the file; it will expire', {
           workflow: instance.wf,
           correlationId: instance.id,
-          error: String(error),
         });
-        return undefined;
+        instance.wk = undefined;
+        changed = wasDue !== undefined;
+      } else {
+        // Written under another version of the file, its wake-up may be stale: recompute first.
+        instance.wk = nextWake(instance, model);
+        if (observed !== undefined) {
+          const alerts = [...leaveLateMode(instance, model, observed)];
+          if (instance.lm === undefined) alerts.push(...advance(instance, model, observed).alerts);
+          stored.pending.push(...alerts);
+          changed = alerts.length > 0;
+        }
+        holdWhileLate(instance);
+        changed ||= instance.wk !== wasDue || stored.pending.length === 0;
       }
-      deps.metrics.count('versionConflicts');
-      stored = (await deps.store.getInstances([key], { consistent: true })).get(key);
+      // An item that only had its outbox due needs no write: publishing clears it.
+      if (!changed) return stored;
+      // It came due, so whatever earlier wake-up the index held is spent: index the real one.
+      stored.indexed = undefined;
+      try {
+        await commit(deps.store, stored, model, deps.clock());
+        result.written++;
+        return stored;
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+        deps.metrics.count('versionConflicts');
+        stored = (await deps.store.getInstances([key], { consistent: true })).get(key);
+      }
     }
+    return undefined;
+  } catch (error) {
+    // This item only: it stays due in the index, so the next sweep retries it.
+    result.failed++;
+    deps.metrics.count('commitFailures');
+    deps.logger.error('could not advance instance; the next sweep retries it', {
+      key,
+      error: String(error),
+    });
+    return undefined;
   }
-  return undefined;
 }
 
 /**
  * The monitor watches itself: one `monitor_lagging` per episode of now − T beyond the threshold,
- * committed on the monitor item before it is published, like every other alert.
+ * committed on the monitor item before it is published, like every other alert. Another sweep that
+ * overlaps this one may write the monitor item first: this one then re-reads it and, if it loses
+ * again, leaves the lag to that sweep. A failure here never stops the sweep.
  */
-async function watchLag(
+async function watchLag(now: number, observed: number | undefined, deps: SweeperDeps): Promise<number> {
+  let lagMs = 0;
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const monitor = await deps.store.getMonitor();
+      monitor.firstRun ??= now;
+      lagMs = now - (observed ?? monitor.firstRun);
+      try {
+        await updateLag(monitor, lagMs, observed, now, deps);
+        return lagMs;
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+        deps.metrics.count('versionConflicts');
+      }
+    }
+    deps.logger.info('another sweep is updating the monitor item; this one leaves the lag to it');
+  } catch (error) {
+    deps.metrics.count('sweepFailures');
+    deps.logger.error('could not update the monitor item; the next sweep retries', { error: String(error) });
+  }
+  return lagMs;
+}
+
+async function updateLag(
   monitor: MonitorState,
   lagMs: number,
   observed: number | undefined,

@@ -16,12 +16,14 @@ import type { Instance } from '../engine/instance.js';
 import type { MonitorState, QuarantinedRecord, StateStore, StoredInstance } from '../runtime/ports.js';
 import { StoreError, VersionConflictError } from './errors.js';
 import {
+  HEARTBEAT_KEY_SK,
   INDEX_NAME,
   INSTANCE_SK,
   indexShard,
   LAG_SK,
   MONITOR_PK,
   quarantinePk,
+  SECRET_PK,
   WATERMARK_PK,
 } from './keys.js';
 
@@ -289,6 +291,38 @@ export class DynamoDbStore implements StateStore {
       throw this.failure('PutItem', error, `${MONITOR_PK}/${LAG_SK}`);
     }
     state.version += 1;
+  }
+
+  async getHeartbeatKey(): Promise<Uint8Array | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: SECRET_PK }, sk: { S: HEARTBEAT_KEY_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item?.key?.B;
+  }
+
+  async createHeartbeatKey(key: Uint8Array): Promise<Uint8Array> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: SECRET_PK }, sk: { S: HEARTBEAT_KEY_SK }, key: { B: key } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return key;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.failure('PutItem', error);
+    }
+    // Another sweeper created one first: theirs is the deployment's.
+    const existing = await this.getHeartbeatKey();
+    if (existing === undefined) throw new StoreError('the heartbeat key vanished after a conflict');
+    return existing;
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {

@@ -8,6 +8,9 @@ export const INSTANCE_SK = 'I';
 export const WATERMARK_PK = 'W';
 export const MONITOR_PK = 'M';
 export const LAG_SK = 'lag';
+/** The deployment's heartbeat secret: `K / heartbeat`. */
+export const SECRET_PK = 'K';
+export const HEARTBEAT_KEY_SK = 'heartbeat';
 
 /** Partitions of the wake-up index: a hot workflow spreads over all of them. Changing it strands items. */
 export const INDEX_SHARDS = 16;

@@ -4,42 +4,24 @@ import {
   PutRecordsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { heartbeatRecord } from '../runtime/heartbeat.js';
-import type { HeartbeatWriter } from '../runtime/ports.js';
+import type { HeartbeatWriter, ShardInfo } from '../runtime/ports.js';
 
-/** Puts a heartbeat on every open shard, each aimed with an explicit hash key inside the shard's range. */
+/** PutRecords takes at most 500 records a call. */
+const PUT_RECORDS_MAX = 500;
+const ATTEMPTS = 4;
+
+/** Lists the stream's shards and puts a record on each, aimed with an explicit hash key in its range. */
 export class KinesisHeartbeats implements HeartbeatWriter {
+  /** Shard ID → a hash key inside it, from the last listing. */
+  private readonly hashKeys = new Map<string, string>();
+
   constructor(
     private readonly client: KinesisClient,
     private readonly streamName: string,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  async beat(now: number): Promise<string[]> {
-    const shards = await this.openShards();
-    const data = Buffer.from(heartbeatRecord(now));
-    let pending = shards;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt === 4) {
-        throw new Error(`could not put heartbeats on ${pending.map((s) => s.ShardId).join(', ')}`);
-      }
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      const out = await this.client.send(
-        new PutRecordsCommand({
-          StreamName: this.streamName,
-          Records: pending.map((s) => ({
-            Data: data,
-            PartitionKey: 'overdue-heartbeat',
-            ExplicitHashKey: s.HashKeyRange?.StartingHashKey,
-          })),
-        }),
-      );
-      pending = pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
-    }
-    return shards.map((s) => s.ShardId as string);
-  }
-
-  /** Shards still taking records: a closed parent's watermark no longer matters once its children run. */
-  private async openShards(): Promise<Shard[]> {
+  async shards(): Promise<ShardInfo[]> {
     const shards: Shard[] = [];
     let token: string | undefined;
     do {
@@ -49,6 +31,42 @@ export class KinesisHeartbeats implements HeartbeatWriter {
       shards.push(...(out.Shards ?? []));
       token = out.NextToken;
     } while (token);
-    return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined);
+    return shards.map((s) => {
+      const id = s.ShardId as string;
+      const start = s.HashKeyRange?.StartingHashKey;
+      if (start !== undefined) this.hashKeys.set(id, start);
+      return {
+        id,
+        parents: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined),
+        open: s.SequenceNumberRange?.EndingSequenceNumber === undefined,
+      };
+    });
+  }
+
+  async beat(shards: readonly ShardInfo[], record: Uint8Array): Promise<void> {
+    for (let i = 0; i < shards.length; i += PUT_RECORDS_MAX) {
+      await this.put(shards.slice(i, i + PUT_RECORDS_MAX), record);
+    }
+  }
+
+  private async put(shards: readonly ShardInfo[], record: Uint8Array): Promise<void> {
+    let pending = shards;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt === ATTEMPTS) {
+        throw new Error(`could not put heartbeats on ${pending.map((s) => s.id).join(', ')}`);
+      }
+      if (attempt > 0) await this.sleep(100 * 2 ** attempt);
+      const out = await this.client.send(
+        new PutRecordsCommand({
+          StreamName: this.streamName,
+          Records: pending.map((s) => ({
+            Data: record,
+            PartitionKey: 'overdue-heartbeat',
+            ExplicitHashKey: this.hashKeys.get(s.id),
+          })),
+        }),
+      );
+      pending = pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
+    }
   }
 }

@@ -72,7 +72,7 @@ describe('event envelopes', () => {
     expect(parse(base)).toEqual({
       ok: true,
       event: {
-        eventId: 'ce-1',
+        eventId: '/identity\u0000ce-1', // identity is source + id
         correlationId: 'u-1',
         workflow: 'user-signup',
         step: 'user.registered',
@@ -104,7 +104,7 @@ describe('event envelopes', () => {
     expect(result).toEqual({
       ok: true,
       event: {
-        eventId: 'eb-1',
+        eventId: 'com.shop.support\u0000eb-1',
         correlationId: 'r-1',
         workflow: 'refund',
         step: 'refund.requested',
@@ -123,7 +123,7 @@ describe('event envelopes', () => {
       correlationId: 'o',
       workflow: 'refund',
       step: 'refund.aproved',
-      time: 0,
+      time: 1_793_000_000_000,
     });
     expect(result).toMatchObject({ ok: true, event: { workflow: 'refund', step: 'refund.aproved' } });
   });
@@ -145,7 +145,17 @@ describe('invalid records are values with a reason, never exceptions', () => {
     ['bad_time', JSON.stringify({ ...ok, time: undefined }), /time is missing/],
     ['bad_time', JSON.stringify({ ...ok, time: '2026-11-02T09:00:00' }), /not ISO-8601 with an offset/],
     ['bad_time', JSON.stringify({ ...ok, time: '2026-13-45T09:00:00Z' }), /not a valid date/],
-    ['bad_time', JSON.stringify({ ...ok, time: -5 }), /not epoch milliseconds/],
+    ['bad_time', JSON.stringify({ ...ok, time: -5 }), /before 2000-01-01/],
+    ['bad_time', JSON.stringify({ ...ok, time: 1_793_000_000 }), /before 2000-01-01.*epoch seconds\?/],
+    ['bad_time', JSON.stringify({ ...ok, time: 1e16 }), /beyond the largest date/],
+    [
+      'bad_time',
+      '{"eventId":"e","correlationId":"o","step":"order.placed","time":1e400}',
+      /not epoch milliseconds/,
+    ],
+    ['bad_time', JSON.stringify({ ...ok, time: 1e300 }), /beyond the largest date/],
+    ['bad_time', JSON.stringify({ ...ok, time: '1999-12-31T23:59:59Z' }), /before 2000-01-01/],
+    ['bad_time', JSON.stringify({ ...ok, time: '+275760-09-13T00:00:00.001Z' }), /not ISO-8601|beyond/],
     [
       'unknown_workflow',
       JSON.stringify({ ...ok, workflow: 'order-fulfillment' }),
@@ -178,5 +188,95 @@ describe('invalid records are values with a reason, never exceptions', () => {
       ok: true,
       event: { workflow: 'order-fulfilment' },
     });
+  });
+});
+
+describe('time bounds (design §1): nothing a producer sends can move time', () => {
+  const ok = { eventId: 'e', correlationId: 'o', step: 'order.placed' };
+  const arrival = Date.parse('2026-11-02T09:00:00Z');
+  const limit = { notAfter: arrival + 120_000, because: 'its arrival time plus the allowed clock skew (2m)' };
+  const at = (time: unknown) => parseEvent(JSON.stringify({ ...ok, time }), config, limit);
+
+  it('accepts times up to arrival + skew, and refuses later ones naming the bound', () => {
+    expect(at(arrival + 120_000)).toMatchObject({ ok: true, event: { time: arrival + 120_000 } });
+    expect(at('2026-11-02T09:02:00Z')).toMatchObject({ ok: true });
+    const ahead = at('2026-11-02T09:20:00Z');
+    expect(ahead).toMatchObject({ ok: false, reason: 'bad_time' });
+    expect(ahead.ok ? '' : ahead.message).toBe(
+      'time "2026-11-02T09:20:00Z" is later than 2026-11-02T09:02:00.000Z, its arrival time plus the allowed clock skew (2m)',
+    );
+    expect(at(1e16)).toMatchObject({ ok: false, reason: 'bad_time' });
+  });
+
+  it('holds on the fast path and the slow path alike (durationMs must be finite too)', () => {
+    const fast =
+      '{"eventId":"e","correlationId":"o","step":"order.placed","time":1793000000000,"durationMs":1e400}';
+    expect(parseEvent(fast, config)).toMatchObject({ ok: false, reason: 'bad_shape' });
+  });
+});
+
+describe('interop found by third-party checks (design §1)', () => {
+  const ce = {
+    specversion: '1.0',
+    id: 'ce-1',
+    type: 'user.registered',
+    source: '/identity',
+    time: '2026-11-02T09:00:00Z',
+    subject: 'u-1',
+  };
+  const eb = {
+    id: 'eb-1',
+    'detail-type': 'refund.requested',
+    source: 'com.shop.support',
+    time: '2026-11-02T09:00:00Z',
+    detail: { correlationId: 'r-1' },
+  };
+  const eventId = (r: ReturnType<typeof parse>) => (r.ok ? r.event.eventId : r.message);
+
+  it('identifies CloudEvents and EventBridge events by source + id', () => {
+    expect(eventId(parse(ce))).not.toBe(eventId(parse({ ...ce, source: '/other' })));
+    expect(eventId(parse(ce))).toBe(eventId(parse({ ...ce, data: { x: 1 } })));
+    expect(eventId(parse(eb))).not.toBe(eventId(parse({ ...eb, source: 'com.shop.other' })));
+  });
+
+  it('keeps a detail status or workflow that is not overdue’s as attributes, inferring the workflow', () => {
+    const r = parse({ ...eb, detail: { correlationId: 'r-1', status: 'PENDING', workflow: 'billing-v2' } });
+    expect(r).toMatchObject({
+      ok: true,
+      event: {
+        workflow: 'refund',
+        status: 'succeeded',
+        attributes: { status: 'PENDING', workflow: 'billing-v2' },
+      },
+    });
+    expect(parse({ ...eb, detail: { correlationId: 'r-1', status: 'failed' } })).toMatchObject({
+      event: { status: 'failed' },
+    });
+    expect(parse({ ...ce, status: 'COMPLETE', workflow: 'nope' })).toMatchObject({
+      ok: true,
+      event: { status: 'succeeded', workflow: 'user-signup' },
+    });
+  });
+
+  it('reads numeric correlation IDs as their decimal string, in every shape', () => {
+    expect(parse({ ...eb, detail: { correlationId: 12345 } })).toMatchObject({
+      event: { correlationId: '12345' },
+    });
+    expect(parse({ ...ce, correlationid: 42 })).toMatchObject({ event: { correlationId: '42' } });
+    expect(
+      parse({ eventId: 'e', correlationId: 7, step: 'order.placed', time: '2026-11-02T09:00:00Z' }),
+    ).toMatchObject({ event: { correlationId: '7' } });
+    expect(parse({ ...eb, detail: { correlationId: 1.5 } })).toMatchObject({
+      ok: false,
+      reason: 'bad_shape',
+    });
+  });
+
+  it('reads a CloudEvents data that is a JSON string holding an object as that object', () => {
+    expect(parse({ ...ce, data: '{"plan":"pro"}' })).toMatchObject({
+      event: { attributes: { plan: 'pro' } },
+    });
+    const r = parse({ ...ce, data: 'plain text' });
+    expect(r.ok && r.event.attributes).toBe(undefined);
   });
 });

@@ -83,6 +83,7 @@ export interface HarnessOptions {
   /** The DynamoDB client the functions use (default: the emulator's); for fault injection. */
   dynamodb?: DynamoDBClient;
   lagThresholdMs?: number;
+  maxSkewMs?: number;
 }
 
 export async function harness(emu: Emulators, options: HarnessOptions = {}): Promise<Harness> {
@@ -113,7 +114,8 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     ...shared,
     quarantineRetentionMs: 14 * 86_400_000,
     logPayloads: false,
-    watermarkCache: new Map(),
+    maxSkewMs: options.maxSkewMs ?? 120_000,
+    cache: { watermarks: new Map() },
   };
   h.sweeperDeps = {
     ...shared,
@@ -122,6 +124,7 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
     lagSeverity: 'high',
     streamName: stream,
+    cache: {},
   };
   const consumer = consumerHandler(h.consumerDeps, logger, powertools);
   const sweeper = sweeperHandler(h.sweeperDeps, { everyMs: 0, safetyMarginMs: 1000 }, logger, powertools);

@@ -16,6 +16,8 @@ function emptyStore(): StateStore {
     async *dueKeys() {},
     getMonitor: async () => ({ ...monitor }),
     putMonitor: async () => {},
+    getHeartbeatKey: async () => new Uint8Array(32),
+    createHeartbeatKey: async (key) => key,
   };
 }
 
@@ -28,10 +30,10 @@ describe('sweepRepeatedly', () => {
       store: emptyStore(),
       publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
       heartbeats: {
-        beat: async (t) => {
-          beats.push(t);
+        shards: async () => [{ id: 's-0', parents: [], open: true }],
+        beat: async () => {
+          beats.push(now);
           now += 300; // each sweep takes 0.3 s
-          return ['s-0'];
         },
       },
       metrics: { count() {}, timing() {} },
