@@ -1,4 +1,4 @@
-import type { Alert } from '../engine/alert.js';
+import { type Alert, keepEnds } from '../engine/alert.js';
 import { formatDuration } from '../workflow/duration.js';
 
 /** SNS wants a subject shorter than 100 characters, printable ASCII, on one line. */
@@ -17,21 +17,26 @@ export function alertSubject(alert: Alert): string {
 }
 
 /**
- * The alert record as the message body. A record over the limit (a timeline of thousands of events)
- * keeps the first and last timeline entries and says how many it left out in `timelineTrimmed`.
+ * The alert record as the message body. The engine already bounds an alert's timeline and trace IDs;
+ * should a record still be over the limit (rows of 1 KB texts), it keeps fewer rows from each end of
+ * both, adding what it leaves out to `timelineTrimmed` and `traceIdsTrimmed`.
  */
 export function alertMessage(alert: Alert, maxBytes = MAX_MESSAGE_BYTES): string {
   const body = JSON.stringify(alert);
   if (Buffer.byteLength(body) <= maxBytes) return body;
-  let keep = Math.floor(alert.timeline.length / 2);
-  for (;;) {
-    keep = Math.floor(keep / 2);
-    const head = alert.timeline.slice(0, keep);
-    const tail = keep === 0 ? [] : alert.timeline.slice(-keep);
+  for (
+    let keep = Math.floor(Math.max(alert.timeline.length, alert.traceIds.length) / 2);
+    ;
+    keep = Math.floor(keep / 2)
+  ) {
+    const timeline = keepEnds(alert.timeline, keep);
+    const traces = keepEnds(alert.traceIds, keep);
     const trimmed = JSON.stringify({
       ...alert,
-      timeline: [...head, ...tail],
-      timelineTrimmed: alert.timeline.length - head.length - tail.length,
+      timeline: timeline.kept,
+      timelineTrimmed: (alert.timelineTrimmed ?? 0) + timeline.trimmed,
+      traceIds: traces.kept,
+      traceIdsTrimmed: (alert.traceIdsTrimmed ?? 0) + traces.trimmed,
     });
     if (Buffer.byteLength(trimmed) <= maxBytes || keep === 0) return trimmed;
   }

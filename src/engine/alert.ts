@@ -38,7 +38,29 @@ export interface Alert {
   lateByMs: number;
   missing: string[];
   timeline: TimelineEntry[];
+  /** Timeline rows left out between the first and the last ones kept (design §4, size). */
+  timelineTrimmed?: number;
   traceIds: string[];
+  /** Trace IDs left out between the first and the last ones kept. */
+  traceIdsTrimmed?: number;
+}
+
+/**
+ * An alert shows at most this many timeline rows and trace IDs, half from each end: every alert
+ * then fits beside its instance in one item and in one SNS message, however chatty the instance.
+ */
+export const ALERT_TIMELINE_ROWS = 50;
+export const ALERT_TRACE_IDS = 50;
+
+/** The first and last `keep / 2` of `items`, and how many were left out between them. */
+export function keepEnds<T>(items: readonly T[], keep: number): { kept: T[]; trimmed: number } {
+  if (items.length <= keep) return { kept: [...items], trimmed: 0 };
+  const head = Math.ceil(keep / 2);
+  const tail = keep - head;
+  return {
+    kept: [...items.slice(0, head), ...(tail > 0 ? items.slice(-tail) : [])],
+    trimmed: items.length - keep,
+  };
 }
 
 /** Stable across runs and redeliveries, so subscribers can drop repeats. */

@@ -1,6 +1,15 @@
 import type { TelemetryEvent } from '../events/telemetry.js';
 import type { StepModel, WorkflowModel } from '../workflow/model.js';
-import { type Alert, type AlertKind, alertId, iso, type TimelineEntry } from './alert.js';
+import {
+  ALERT_TIMELINE_ROWS,
+  ALERT_TRACE_IDS,
+  type Alert,
+  type AlertKind,
+  alertId,
+  iso,
+  keepEnds,
+  type TimelineEntry,
+} from './alert.js';
 import { shortHash } from './hash.js';
 import type { Instance, StatusCode, TimelineRow } from './instance.js';
 
@@ -487,8 +496,13 @@ function raise(
   const key = step === null ? kind : `${kind}:${step}`;
   if (fired(instance, key)) return;
   (instance.fired ??= []).push(key);
-  const timeline = timelineOf(instance, workflow);
-  alerts.push({
+  const full = timelineOf(instance, workflow);
+  const { kept: timeline, trimmed } = keepEnds(full, ALERT_TIMELINE_ROWS);
+  const traces = keepEnds(
+    [...new Set(full.flatMap((e) => (e.traceId === undefined ? [] : [e.traceId])))],
+    ALERT_TRACE_IDS,
+  );
+  const alert: Alert = {
     alertId: alertId(workflow.name, instance.id, kind, step),
     kind,
     workflow: workflow.name,
@@ -501,8 +515,11 @@ function raise(
     lateByMs,
     missing: missingSteps(instance, workflow),
     timeline,
-    traceIds: [...new Set(timeline.flatMap((e) => (e.traceId === undefined ? [] : [e.traceId])))],
-  });
+    traceIds: traces.kept,
+  };
+  if (trimmed > 0) alert.timelineTrimmed = trimmed;
+  if (traces.trimmed > 0) alert.traceIdsTrimmed = traces.trimmed;
+  alerts.push(alert);
 }
 
 /** Required steps not done yet, in workflow order. */

@@ -1,6 +1,6 @@
 import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import { fitToItemLimit } from '../store/item-limit.js';
+import { fitOutbox, fitToItemLimit } from '../store/item-limit.js';
 import type { WorkflowModel } from '../workflow/model.js';
 import type { AlertPublisher, LogSink, MetricsSink, StateStore, StoredInstance } from './ports.js';
 
@@ -29,6 +29,7 @@ export async function commit(
   model: WorkflowModel | undefined,
   now: number,
 ): Promise<void> {
+  fitOutbox(stored.pending);
   await store.putInstance(stored, fitToItemLimit(stored.instance), expiresAt(stored.instance, model, now));
 }
 

@@ -1,3 +1,4 @@
+import { type Alert, keepEnds } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
 
 /**
@@ -5,6 +6,32 @@ import type { Instance } from '../engine/instance.js';
  * instance's document is kept under this many bytes, leaving room for the item's other attributes.
  */
 export const MAX_DOC_BYTES = 300_000;
+/** The outbox beside it: the document, the outbox and the keys stay under DynamoDB's 400 KB. */
+export const MAX_OUTBOX_BYTES = 90_000;
+
+/**
+ * Keeps the alerts waiting in an item's outbox under `maxBytes` by showing fewer timeline rows and
+ * trace IDs from the middle of each (counted in `timelineTrimmed` and `traceIdsTrimmed`), so that a
+ * chatty instance can always commit and publish its alerts. Trims in place: what is stored is what
+ * is published. Alerts already fit an SNS message on their own (the engine bounds them).
+ */
+export function fitOutbox(pending: Alert[], maxBytes = MAX_OUTBOX_BYTES): void {
+  for (const keep of [20, 6, 2, 0]) {
+    if (Buffer.byteLength(JSON.stringify(pending)) <= maxBytes) return;
+    for (const alert of pending) {
+      const timeline = keepEnds(alert.timeline, keep);
+      if (timeline.trimmed > 0) {
+        alert.timeline = timeline.kept;
+        alert.timelineTrimmed = (alert.timelineTrimmed ?? 0) + timeline.trimmed;
+      }
+      const traces = keepEnds(alert.traceIds, keep);
+      if (traces.trimmed > 0) {
+        alert.traceIds = traces.kept;
+        alert.traceIdsTrimmed = (alert.traceIdsTrimmed ?? 0) + traces.trimmed;
+      }
+    }
+  }
+}
 
 /** Timeline rows kept at each end when the middle has to go. */
 const KEEP_ROWS = 200;

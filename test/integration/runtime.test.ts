@@ -1,23 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishBatchCommand, PublishCommand } from '@aws-sdk/client-sns';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../src/local/emulators.js';
+import { beforeAll, expect, it } from 'vitest';
+import type { Emulators } from '../../src/local/emulators.js';
 import { instancePk } from '../../src/store/keys.js';
 import { ev, happyPath, MIN, SEC, T0 } from '../helpers.js';
+import { describeOnEachStore } from '../support/dynamodb-local.js';
 import { capturePublished, harness, sns } from './harness.js';
-
-let emu: Emulators;
-beforeAll(async () => {
-  emu = await startEmulators();
-});
-afterAll(async () => {
-  await emu?.stop();
-});
 
 const kindsOf = (alerts: { kind: string; step: string | null }[]) =>
   alerts.map((a) => (a.step ? `${a.kind}:${a.step}` : a.kind));
 
-describe('consumer and sweeper against dynalite and kinesalite', () => {
+describeOnEachStore('consumer and sweeper', (emulators) => {
+  let emu: Emulators;
+  beforeAll(() => {
+    emu = emulators();
+  });
+
   it('folds a workflow to completed and raises nothing, however often the sweeper runs', async () => {
     const h = await harness(emu);
     await h.send(happyPath('o-1'));
