@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { SnsPublisher } from '../alerts/sns-publisher.js';
+import { httpHandler } from '../aws/clients.js';
 import { consumerHandler, sweeperHandler } from '../aws/handlers.js';
 import type { Alert } from '../engine/alert.js';
 import { DEFAULT_MAX_SKEW_MS } from '../events/telemetry.js';
@@ -101,11 +102,17 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
   };
   const noMetrics: MetricsSink = { count() {}, timing() {} };
   const dynamodb = new DynamoDBClient({
+    requestHandler: httpHandler(),
     endpoint: emulators.dynamodbEndpoint,
     region: emulators.region,
     credentials: CREDENTIALS,
   });
-  const sns = new SNSClient({ endpoint: snsEndpoint, region: emulators.region, credentials: CREDENTIALS });
+  const sns = new SNSClient({
+    endpoint: snsEndpoint,
+    region: emulators.region,
+    credentials: CREDENTIALS,
+    requestHandler: httpHandler(),
+  });
   const store = new DynamoDbStore(dynamodb, LOCAL_NAME);
   const publisher = new SnsPublisher(sns, LOCAL_TOPIC);
   const shared = { config, store, publisher, metrics: noMetrics, logger: log, clock: Date.now };

@@ -52,7 +52,12 @@ export interface Emitter {
  * so that an instance's events stay in order on one shard.
  */
 export function createEmitter(options: EmitterOptions): Emitter {
-  const client = options.client ?? new KinesisClient({ requestHandler: new NodeHttpHandler() });
+  // Timeouts: a telemetry endpoint that never answers must not hold the instrumented handler.
+  const client =
+    options.client ??
+    new KinesisClient({
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000 }),
+    });
   let buffer: { event: Record<string, unknown>; line: string }[] = [];
   return {
     emit(input: StepEvent) {
