@@ -75,7 +75,10 @@ export function traceReport(stored: StoredInstance, model: WorkflowModel | undef
   }
   if (instance.wk !== undefined) out.push(`next wake-up: ${iso(instance.wk)}`);
   if (instance.ign) out.push(`events of unknown steps: ${instance.ign}`);
-  for (const note of instance.notes ?? []) out.push(`note: ${note}`);
+  if (instance.notes !== undefined) {
+    out.push('', 'problems in the events');
+    for (const note of instance.notes) out.push(`  ${note}`);
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -33,6 +33,13 @@ export interface EventTransition extends Transition {
   effect: EventEffect;
 }
 
+/**
+ * A step's entry in one of the instance's maps. Own properties only: a step may be called
+ * `constructor` or `toString`, which every plain object inherits.
+ */
+const own = <T>(map: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(map, key) ? map[key] : undefined;
+
 const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = { succeeded: 0, failed: 1, started: 2 };
 const STATUS_NAME = ['succeeded', 'failed', 'started'] as const;
 
@@ -180,11 +187,15 @@ function recordSuccess(
 ): void {
   const t = event.time;
   if (step.count === undefined) {
-    const prev = instance.done[step.name];
+    const prev = own(instance.done, step.name);
     if (prev === undefined || t < prev) instance.done[step.name] = t;
   } else {
     const hits = (instance.hits ??= {});
-    const times = (hits[step.name] ??= []);
+    let times = own(hits, step.name);
+    if (times === undefined) {
+      times = [];
+      hits[step.name] = times;
+    }
     times.splice(insertionPoint(times, t), 0, t);
     updateCount(instance, step);
   }
@@ -193,13 +204,16 @@ function recordSuccess(
   for (const counted of step.feeds) {
     const target = workflow.steps[counted] as StepModel;
     const need = (instance.need ??= {});
-    if (need[target.name] !== undefined || target.count === undefined || !('from' in target.count)) continue;
+    if (own(need, target.name) !== undefined || target.count === undefined || !('from' in target.count))
+      continue;
     const attribute = target.count.attribute;
     const value = readCount(event.attributes?.[attribute]);
     if (value === undefined) {
       need[target.name] = 1;
+      const raw = event.attributes?.[attribute];
+      const seen = raw === undefined ? 'missing' : `${JSON.stringify(raw)?.slice(0, 60)}, not a whole number`;
       (instance.notes ??= []).push(
-        `${target.name}: attribute ${attribute} of ${step.name} is missing or not a whole number; counting 1`,
+        `${target.name}: attribute ${attribute} of ${step.name} is ${seen}; counting 1`,
       );
     } else {
       need[target.name] = value;
@@ -213,8 +227,8 @@ function recordSuccess(
 function updateCount(instance: Instance, step: StepModel): void {
   const count = step.count;
   if (count === undefined) return;
-  const need = 'fixed' in count ? count.fixed : instance.need?.[step.name];
-  const times = instance.hits?.[step.name];
+  const need = 'fixed' in count ? count.fixed : instance.need && own(instance.need, step.name);
+  const times = instance.hits && own(instance.hits, step.name);
   if (need === undefined || need === 0 || times === undefined) return;
   if (times.length > need) times.length = need;
   const done = times[need - 1];
@@ -274,7 +288,7 @@ const needsNone = (step: StepModel) =>
 function load(instance: Instance, workflow: WorkflowModel, done: Float64Array): number {
   const steps = workflow.steps;
   for (let i = 0; i < steps.length; i++) {
-    const t = instance.done[(steps[i] as StepModel).name];
+    const t = own(instance.done, (steps[i] as StepModel).name);
     done[i] = t === undefined ? Number.NaN : t;
   }
   const origin = Number.isNaN(done[0] as number) ? (instance.t0 ?? Number.NaN) : (done[0] as number);
@@ -525,7 +539,7 @@ function raise(
 /** Required steps not done yet, in workflow order. */
 export function missingSteps(instance: Instance, workflow: WorkflowModel): string[] {
   return workflow.steps
-    .filter((s) => s.required && instance.done[s.name] === undefined && !needsNone(s))
+    .filter((s) => s.required && own(instance.done, s.name) === undefined && !needsNone(s))
     .map((s) => s.name);
 }
 

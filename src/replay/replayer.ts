@@ -13,6 +13,8 @@ export interface InstanceSummary {
   status: InstanceStatus;
   late: boolean;
   missing: string[];
+  /** Problems in the instance's events, such as a count attribute that is not a number. */
+  notes?: string[];
 }
 
 export interface InvalidLine {
@@ -238,6 +240,7 @@ function summarize(instance: Instance, model: WorkflowModel): InstanceSummary {
     status: instance.st,
     late: instance.late === true,
     missing: missingSteps(instance, model),
+    ...(instance.notes === undefined ? {} : { notes: instance.notes }),
   };
 }
 

@@ -50,6 +50,15 @@ export function replayReport(result: ReplayResult, title: string): string {
     out.push('');
   }
 
+  const noted = result.instances.filter((i) => i.notes !== undefined);
+  if (noted.length > 0) {
+    out.push(`Problems in the events (${noted.length} instances)`);
+    for (const i of noted.slice(0, 20))
+      for (const note of i.notes ?? []) out.push(`  ${i.workflow} ${i.correlationId}: ${note}`);
+    if (noted.length > 20) out.push(`  … and ${noted.length - 20} more instances (--json lists them all)`);
+    out.push('');
+  }
+
   out.push('Instances by status');
   const counts = new Map<string, Map<InstanceStatus, number>>();
   for (const i of result.instances) {

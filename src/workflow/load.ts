@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { isRecord } from '../shared/is-record.js';
 import { BUILTIN_DEFAULTS, compileWorkflow, type Defaults, type SpecIssue } from './compile.js';
@@ -30,19 +30,28 @@ export function parseWorkflowFile(text: string, file = 'workflows.yml'): Workflo
     return { line: pos.line, column: pos.col };
   };
 
-  const duplicates: ConfigIssue[] = [];
+  const keyIssues: ConfigIssue[] = [];
   const syntax: ConfigIssue[] = [];
   for (const error of doc.errors) {
     if (error.code === 'DUPLICATE_KEY') {
       const key = text.slice(error.pos[0], error.pos[1]).split(':')[0]?.trim() ?? '';
       const message = `duplicate key ${JSON.stringify(key)}: each key, workflow and step name may appear only once in a map; rename or merge the two`;
-      duplicates.push({ file, path: '', ...position(error.pos[0]), message });
+      keyIssues.push({ file, path: '', ...position(error.pos[0]), message });
     } else {
       const message = `YAML syntax error: ${error.message.split('\n')[0]}`;
       syntax.push({ file, path: '', ...position(error.pos[0]), message });
     }
   }
   if (syntax.length > 0) throw new WorkflowFileError(file, syntax);
+  // A `__proto__` key vanishes when YAML becomes a JavaScript object: refuse it where it stands.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === '__proto__') {
+        const message = '"__proto__" cannot be a step name (or any key here): rename it';
+        keyIssues.push({ file, path: '', ...position(pair.key.range?.[0] ?? 0), message });
+      }
+    },
+  });
 
   const data: unknown = doc.toJS();
   const specIssues: SpecIssue[] = [];
@@ -60,9 +69,9 @@ export function parseWorkflowFile(text: string, file = 'workflows.yml'): Workflo
     else specIssues.push(...result.issues);
   }
 
-  if (specIssues.length > 0 || duplicates.length > 0) {
+  if (specIssues.length > 0 || keyIssues.length > 0) {
     const located = specIssues.map((issue) => ({ file, ...locate(doc.contents, issue, position) }));
-    const issues = [...duplicates, ...located];
+    const issues = [...keyIssues, ...located];
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new WorkflowFileError(file, issues);
   }

@@ -27,7 +27,10 @@ const severity = z.enum(SEVERITIES, {
 
 const stepName = z
   .string({ error: 'expected a step name (a string)' })
-  .regex(STEP_NAME, { error: 'a step name is 1 to 256 characters with no control characters' });
+  .regex(STEP_NAME, { error: 'a step name is 1 to 256 characters with no control characters' })
+  // Every other name works, `constructor` and `toString` included; this one JavaScript objects
+  // cannot hold as a plain key.
+  .refine((name) => name !== '__proto__', { error: '"__proto__" cannot be a step name: rename the step' });
 
 const stepList = z.union([stepName, z.array(stepName).min(1, { error: 'list at least one step' })], {
   error: 'expected a step name or a list of step names',

@@ -149,3 +149,37 @@ describe('the overdue bin', () => {
     ]);
   });
 });
+
+describe('count attributes that are not numbers', () => {
+  it('are reported in the replay report and in --json, with the value seen', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'overdue-count-'));
+    const events = join(dir, 'events.ndjson');
+    const line = (cid: string, itemCount: unknown) =>
+      JSON.stringify({
+        eventId: `e-${cid}`,
+        correlationId: cid,
+        step: 'order.placed',
+        time: '2026-11-02T09:00:00Z',
+        attributes: { itemCount },
+      });
+    writeFileSync(events, `${line('o-arr', [1, 2])}\n${line('o-str', 'three')}\n${line('o-ok', 2)}\n`);
+    const args = ['replay', '--config', 'examples/workflows.yml', '--events', events];
+    const json = JSON.parse((await cli([...args, '--json'])).stdout) as {
+      instances: { correlationId: string; notes?: string[] }[];
+    };
+    const notes = Object.fromEntries(json.instances.map((i) => [i.correlationId, i.notes]));
+    expect(notes['o-arr']).toEqual([
+      'item.picked: attribute itemCount of order.placed is [1,2], not a whole number; counting 1',
+    ]);
+    expect(notes['o-str']?.[0]).toMatch(/is "three", not a whole number; counting 1/);
+    expect(notes['o-ok']).toBeUndefined();
+    const human = (await cli(args)).stdout;
+    expect(human).toContain('Problems in the events (2 instances)');
+    expect(human).toContain(
+      'order-fulfilment o-arr: item.picked: attribute itemCount of order.placed is [1,2]',
+    );
+  });
+});
