@@ -10,7 +10,7 @@ import { RequestMeter } from './request-meter.js';
 import { benchConfig, benchEvents } from './workload.js';
 
 const quietLog: LogSink = { info() {}, warn() {}, error() {} };
-const noMetrics: MetricsSink = { count() {}, timing() {} };
+const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
 const publisher: AlertPublisher = {
   publish: async (alerts) => ({ published: new Set(alerts.map((a) => a.alertId)), failed: [] }),
 };

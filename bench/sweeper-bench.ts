@@ -18,7 +18,7 @@ const T = Date.parse('2026-11-02T12:00:00Z');
 const config = benchConfig();
 const model = config.workflows.get('order') as WorkflowModel;
 const quietLog: LogSink = { info() {}, warn() {}, error() {} };
-const noMetrics: MetricsSink = { count() {}, timing() {} };
+const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
 const publisher: AlertPublisher = {
   publish: async (alerts) => ({ published: new Set(alerts.map((a) => a.alertId)), failed: [] }),
 };

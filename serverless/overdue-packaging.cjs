@@ -18,6 +18,17 @@ class OverduePackaging {
 
   validate() {
     const file = this.serverless.service.provider.environment?.WORKFLOWS_FILE ?? 'workflows.yml';
+    // Only files inside the service directory can be bundled where the functions read them at cold
+    // start; anything else would package cleanly and fail every cold start.
+    const dir = this.serverless.serviceDir;
+    const inside = path.relative(dir, path.resolve(dir, file));
+    if (path.isAbsolute(file) || inside.startsWith('..') || path.isAbsolute(inside)) {
+      throw new this.serverless.classes.Error(
+        `The workflow file cannot be deployed: ${file} is outside this service directory (${dir}), ` +
+          'so it cannot be bundled with the functions. Copy it here and pass its relative path, ' +
+          'for example --param="workflows=workflows.yml".',
+      );
+    }
     const bin = path.join(__dirname, '..', 'bin', 'overdue.js');
     try {
       const out = execFileSync(process.execPath, [bin, 'validate', '--config', file], {

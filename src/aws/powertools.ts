@@ -9,6 +9,7 @@ export function powertoolsMetrics(metrics: Metrics): MetricsSink {
       if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
     },
     timing: (name, ms) => metrics.addMetric(name, MetricUnit.Milliseconds, Math.max(0, ms)),
+    gauge: (name, value) => metrics.addMetric(name, MetricUnit.Count, value),
   };
 }
 

@@ -15,11 +15,11 @@ import { powertoolsLog, powertoolsMetrics } from './powertools.js';
  */
 export function lambdaWiring(
   role: 'consumer' | 'sweeper',
-  env: { TABLE_NAME: string; TOPIC_ARN: string; WORKFLOWS_FILE: string },
+  env: { TABLE_NAME: string; TOPIC_ARN: string; WORKFLOWS_FILE: string; METRICS_NAMESPACE: string },
 ) {
   const clients = awsClients();
   const logger = new Logger({ serviceName: `overdue-${role}` });
-  const metrics = new Metrics({ namespace: 'overdue', serviceName: role });
+  const metrics = new Metrics({ namespace: env.METRICS_NAMESPACE, serviceName: role });
   const deps: PublishDeps & { config: WorkflowConfig; clock: () => number } = {
     config: loadWorkflowFile(workflowsPath(env.WORKFLOWS_FILE, process.env)),
     store: new DynamoDbStore(clients.dynamodb, env.TABLE_NAME),

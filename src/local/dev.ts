@@ -100,7 +100,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
     warn: (message, fields) => options.print(paint('yellow', `${clock()}  ${message}  ${brief(fields)}`)),
     error: (message, fields) => options.print(paint('red', `${clock()}  ${message}  ${brief(fields)}`)),
   };
-  const noMetrics: MetricsSink = { count() {}, timing() {} };
+  const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
   const dynamodb = new DynamoDBClient({
     requestHandler: httpHandler(),
     endpoint: emulators.dynamodbEndpoint,

@@ -31,6 +31,8 @@ const common = {
   TOPIC_ARN: required('the alert topic ARN'),
   /** Path of the bundled workflow file, relative to the function's root. */
   WORKFLOWS_FILE: z.string().default('workflows.yml'),
+  /** CloudWatch namespace of the custom metrics: one per stack, so each stack's alarms see only its own. */
+  METRICS_NAMESPACE: z.string().min(1).default('overdue'),
 };
 
 export const consumerEnvironment = z.object({

@@ -99,6 +99,8 @@ export interface HeartbeatWriter {
 export interface MetricsSink {
   count(name: string, value?: number): void;
   timing(name: string, ms: number): void;
+  /** A level reported every run, zero included: an alarm can tell "none" from "no report". */
+  gauge(name: string, value: number): void;
 }
 
 /** Structured logging with the correlation ID as a field. */

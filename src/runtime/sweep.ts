@@ -118,7 +118,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   await publishPending(touched, deps);
   // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
   // or when the figure stops coming because the sweeper stopped.
-  deps.metrics.count(
+  deps.metrics.gauge(
     'unpublishedAlerts',
     touched.reduce((n, s) => n + s.pending.length, 0),
   );

@@ -150,7 +150,30 @@ describe('serverless.yml, packaged offline', () => {
       ConsumerErrorsAlarm: 'AWS/Lambda Errors',
       SweeperErrorsAlarm: 'AWS/Lambda Errors',
       FailureQueueDepthAlarm: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+      SweeperNotRunningAlarm: 'AWS/Lambda Invocations',
+      UnpublishedAlertsAlarm: 'overdue/test unpublishedAlerts',
+      ConsumerCommitFailuresAlarm: 'overdue/test commitFailures',
+      SweeperCommitFailuresAlarm: 'overdue/test commitFailures',
+      HeartbeatFailuresAlarm: 'overdue/test heartbeatFailures',
+      ForgedHeartbeatsAlarm: 'overdue/test forgedHeartbeats',
     });
+    // A sweeper that is never invoked reports nothing: missing data must breach.
+    expect(resources.SweeperNotRunningAlarm?.Properties).toMatchObject({
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+    });
+    // The custom metrics are the ones the functions emit, under the namespace they are given.
+    const fn = (id: string) => resources[id]?.Properties.Environment.Variables;
+    expect(fn('SweeperLambdaFunction').METRICS_NAMESPACE).toBe('overdue/test');
+    expect(fn('ConsumerLambdaFunction').METRICS_NAMESPACE).toBe('overdue/test');
+    expect(fn('ConsumerLambdaFunction').MAX_SKEW).toBe('2m');
+    expect(resources.UnpublishedAlertsAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'service', Value: 'sweeper' },
+    ]);
+    for (const id of ['SweeperNotRunningAlarm', 'UnpublishedAlertsAlarm', 'ConsumerCommitFailuresAlarm']) {
+      expect(resources[id]?.Properties.AlarmActions).toEqual([{ Ref: 'OpsTopic' }]);
+    }
   });
 
   it('outputs the stream, topic and table', () => {
@@ -175,4 +198,23 @@ describe('serverless.yml, packaged offline', () => {
     expect(failure).toMatch(/test\/fixtures\/typo-after\.yml:\d+:\d+ workflows\.\S+\.after/);
     expect(failure).toContain('Did you mean "payment.authorized"?');
   }, 60_000);
+
+  it.each([
+    ['an absolute path', '/etc/overdue/workflows.yml'],
+    ['a path outside the service', '../elsewhere.yml'],
+  ])(
+    'refuses a workflow file at %s: it could not be bundled where the functions read it',
+    async (_, file) => {
+      const out = mkdtempSync(join(tmpdir(), 'overdue-package-outside-'));
+      const failure = await osls(out, '--param', `workflows=${file}`).then(
+        () => undefined,
+        (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+      );
+      expect(failure).toContain(
+        `The workflow file cannot be deployed: ${file} is outside this service directory`,
+      );
+      expect(failure).toContain('--param="workflows=workflows.yml"');
+    },
+    60_000,
+  );
 });

@@ -28,6 +28,10 @@ export class MemoryMetrics implements MetricsSink {
   count(name: string, value = 1): void {
     this.counts.set(name, (this.counts.get(name) ?? 0) + value);
   }
+  readonly gauges = new Map<string, number[]>();
+  gauge(name: string, value: number): void {
+    this.gauges.set(name, [...(this.gauges.get(name) ?? []), value]);
+  }
   timing(name: string, ms: number): void {
     this.timings.set(name, [...(this.timings.get(name) ?? []), ms]);
   }

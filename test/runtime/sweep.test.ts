@@ -36,7 +36,7 @@ describe('sweepRepeatedly', () => {
           now += 300; // each sweep takes 0.3 s
         },
       },
-      metrics: { count() {}, timing() {} },
+      metrics: { count() {}, timing() {}, gauge() {} },
       logger: { info() {}, warn() {}, error() {} },
       clock: () => now,
       lagThresholdMs: 3_600_000,
