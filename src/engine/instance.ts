@@ -56,8 +56,10 @@ export interface Instance {
   fired?: string[] | undefined;
   /** Short hashes of the eventIds seen, to drop redeliveries. */
   seen: string[];
-  /** Every event recorded, in arrival order. */
+  /** Every event recorded, in arrival order (less the rows dropped to fit the item, `tlx`). */
   tl: TimelineRow[];
+  /** Timeline rows dropped from the middle to keep the stored instance under the item size limit. */
+  tlx?: number | undefined;
   /**
    * Late mode (design §3, late data): set while an instance whose first event arrived late is
    * judged on its own events. [its own observed time: the latest of its event times, the wall-clock

@@ -62,6 +62,7 @@ export function newInstance(workflow: string, correlationId: string): Instance {
     fired: undefined,
     seen: [],
     tl: [],
+    tlx: undefined,
     lm: undefined,
     ign: undefined,
     notes: undefined,
@@ -531,7 +532,9 @@ function raise(
     timeline,
     traceIds: traces.kept,
   };
-  if (trimmed > 0) alert.timelineTrimmed = trimmed;
+  // Rows the item-size policy dropped earlier are left out of the alert too: say so.
+  const dropped = trimmed + (instance.tlx ?? 0);
+  if (dropped > 0) alert.timelineTrimmed = dropped;
   if (traces.trimmed > 0) alert.traceIdsTrimmed = traces.trimmed;
   alerts.push(alert);
 }

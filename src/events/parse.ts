@@ -332,9 +332,9 @@ export function parseTime(value: unknown, limit?: TimeLimit): number | string {
         : ''
     }`;
   }
-  if (ms > MAX_DATE_TIME) return `time ${shown} is beyond the largest date there is`;
   if (limit !== undefined && ms > limit.notAfter) {
     return `time ${shown} is later than ${new Date(limit.notAfter).toISOString()}, ${limit.because}`;
   }
+  if (ms > MAX_DATE_TIME) return `time ${shown} is beyond the largest date there is`;
   return ms;
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parse } from 'yaml';
 
@@ -87,7 +87,13 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
 
 export async function createStream(client: KinesisClient, streamName: string, shards: number): Promise<void> {
   await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  await waitUntilStreamExists({ client, maxWaitTime: 30 }, { StreamName: streamName });
+  // Polled here rather than with the SDK's waiter, whose first retry comes after 10 s.
+  for (let attempt = 0; ; attempt++) {
+    const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    if (attempt > 1500) throw new Error(`stream ${streamName} did not become active`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function listen(server: Server, port: number, what: string): Promise<number> {

@@ -52,12 +52,10 @@ export function fitToItemLimit(instance: Instance, maxBytes = MAX_DOC_BYTES): st
   if (Buffer.byteLength(doc) <= maxBytes) return doc;
 
   if (instance.tl.length > 2 * KEEP_ROWS) {
-    const before = /^timeline trimmed to fit the item: (\d+)/.exec(
-      instance.notes?.find((n) => n.startsWith('timeline trimmed')) ?? '',
-    );
     const dropped = instance.tl.length - 2 * KEEP_ROWS;
     instance.tl.splice(KEEP_ROWS, dropped);
-    note(instance, `timeline trimmed to fit the item: ${dropped + Number(before?.[1] ?? 0)} events dropped`);
+    instance.tlx = (instance.tlx ?? 0) + dropped;
+    note(instance, `timeline trimmed to fit the item: ${instance.tlx} events dropped`);
     doc = JSON.stringify(instance);
     if (Buffer.byteLength(doc) <= maxBytes) return doc;
   }
@@ -75,8 +73,10 @@ export function fitToItemLimit(instance: Instance, maxBytes = MAX_DOC_BYTES): st
   doc = JSON.stringify(instance);
   if (Buffer.byteLength(doc) <= maxBytes) return doc;
   // Only huge single events remain (1 KB texts on a capped timeline): keep the ends of the timeline.
-  instance.tl.splice(10, Math.max(0, instance.tl.length - 20));
-  note(instance, 'timeline cut to its first and last 10 events to fit the item');
+  const cut = Math.max(0, instance.tl.length - 20);
+  instance.tl.splice(10, cut);
+  instance.tlx = (instance.tlx ?? 0) + cut;
+  note(instance, `timeline trimmed to fit the item: ${instance.tlx} events dropped`);
   return JSON.stringify(instance);
 }
 

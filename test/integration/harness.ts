@@ -99,7 +99,8 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   const metrics = new MemoryMetrics();
   const store = new DynamoDbStore(options.dynamodb ?? emu.dynamodb, table);
   const publisher = new SnsPublisher(
-    new SNSClient({ region: 'us-east-1' }),
+    // Static credentials: without them the SDK probes the instance metadata service for 10 s.
+    new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
     'arn:aws:sns:us-east-1:0:alerts',
   );
   const logger = new Logger({ logLevel: 'SILENT' });
