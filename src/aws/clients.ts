@@ -20,6 +20,9 @@ export const httpHandler = (timeouts: ClientTimeouts = DEFAULT_TIMEOUTS) =>
   new NodeHttpHandler({
     connectionTimeout: timeouts.connectionTimeoutMs,
     requestTimeout: timeouts.requestTimeoutMs,
+    // Without this the handler only logs a warning when the request timeout passes.
+    throwOnRequestTimeout: true,
+    socketTimeout: timeouts.requestTimeoutMs,
   });
 
 /**

@@ -56,7 +56,12 @@ export function createEmitter(options: EmitterOptions): Emitter {
   const client =
     options.client ??
     new KinesisClient({
-      requestHandler: new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000 }),
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3_000,
+        requestTimeout: 5_000,
+        throwOnRequestTimeout: true, // otherwise the timeout only logs a warning
+        socketTimeout: 5_000,
+      }),
     });
   let buffer: { event: Record<string, unknown>; line: string }[] = [];
   return {
