@@ -169,4 +169,75 @@ describe('overdue dev, end to end', () => {
     ]);
     expect((await cli(['trace', 'o-nobody', '--config', config])).code).toBe(1);
   }, 30_000);
+
+  it('raises for a backfill of hours-old events exactly what replay --drain raises for the file', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    const start = Date.now() - 2 * 3_600_000; // a producer that was down for two hours catches up
+    let n = 0;
+    const event = (cid: string, step: string, at: number, more: Record<string, unknown> = {}) =>
+      JSON.stringify({
+        eventId: `b-${++n}`,
+        correlationId: cid,
+        workflow: 'order',
+        step,
+        time: start + at,
+        ...more,
+      });
+    const recording = [
+      event('b-ok', 'placed', 0, { attributes: { items: 1 } }),
+      event('b-nopay', 'placed', 100, { attributes: { items: 1 } }),
+      event('b-fail', 'placed', 150),
+      event('b-ok', 'paid', 300),
+      event('b-fail', 'paid', 350, { status: 'failed' }),
+      event('b-fail', 'declined', 400),
+      event('b-ok', 'picked', 500),
+      event('b-nopay', 'picked', 600),
+      event('b-ok', 'shipped', 900),
+      event('b-slow', 'placed', 1000, { attributes: { items: 1 } }),
+      event('b-slow', 'paid', 1500),
+      event('b-slow', 'picked', 1600),
+      event('b-slow', 'shipped', 6000), // after its 4 s deadline: timed out, then completed late
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'overdue-backfill-'));
+    const file = join(dir, 'recording.ndjson');
+    writeFileSync(file, `${recording.join('\n')}\n`);
+    expect((await cli(['send', '--events', file])).code).toBe(0);
+
+    const replayed = JSON.parse(
+      (await cli(['replay', '--config', dev.config.file, '--events', file, '--drain', '--json'])).stdout,
+    ) as {
+      alerts: {
+        correlationId: string;
+        kind: string;
+        step: string | null;
+        status: string;
+        missing: string[];
+      }[];
+    };
+    const identity = (a: {
+      correlationId: string;
+      kind: string;
+      step: string | null;
+      status: string;
+      missing: string[];
+    }) => `${a.correlationId} ${a.kind} ${a.step ?? '-'} ${a.status} [${a.missing.join(',')}]`;
+    const expected = replayed.alerts.map(identity).sort();
+    expect(expected.length).toBeGreaterThanOrEqual(5);
+    const backfilled = () =>
+      [
+        ...new Map(
+          dev.alerts.filter((a) => a.correlationId.startsWith('b-')).map((a) => [a.alertId, a]),
+        ).values(),
+      ]
+        .map(identity)
+        .sort();
+    await until(() => backfilled().length >= expected.length, 15_000);
+    await until(() => false, 1_500); // and nothing more turns up
+    expect(backfilled()).toEqual(expected);
+  }, 30_000);
 });
