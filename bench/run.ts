@@ -153,3 +153,40 @@ console.log(
 console.log(
   `  middleware alone        + ${fmt(producer.cpuOnlyAddedP50, 3)} ms p50, + ${fmt(producer.cpuOnlyAddedP99, 3)} ms p99 (a client that does no I/O)`,
 );
+
+const soak = child('soak.ts') as {
+  eventMinutes: number;
+  instances: number;
+  recordsPut: number;
+  seconds: number;
+  expectedAlerts: number;
+  raisedAlerts: number;
+  missing: string[];
+  unexpected: string[];
+  monitorLagging: number;
+  accounted: number;
+  consumer: { events: number; duplicates: number; invalid: number; forgedHeartbeats: number };
+  quarantinedByReason: Record<string, number>;
+  poisonSent: number;
+  forgedSent: number;
+  stormAlerts: string[];
+};
+console.log(
+  `\ntrust soak: ${soak.eventMinutes} minutes of event time through the real handlers (dynalite + kinesalite) in ${fmt(soak.seconds, 1)} s`,
+);
+console.log(
+  `  traffic               ${fmt(soak.instances)} instances, ${fmt(soak.recordsPut)} records: poison every minute, a forged heartbeat every 5, a ${fmt(2000)}-attempt retry storm, a backfill of 2-hour-old events, a shard split, redeliveries`,
+);
+console.log(
+  `  alerts                ${fmt(soak.expectedAlerts)} expected (replay --drain of each instance), ${fmt(soak.raisedAlerts)} raised, ${soak.missing.length} missing, ${soak.unexpected.length} unexpected, ${soak.monitorLagging} monitor_lagging`,
+);
+console.log(
+  `  records               ${fmt(soak.accounted)} of ${fmt(soak.recordsPut)} accounted for: ${fmt(soak.consumer.events)} applied, ${fmt(soak.consumer.duplicates)} duplicates, ${fmt(soak.consumer.invalid)} quarantined (${Object.entries(
+    soak.quarantinedByReason,
+  )
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')})`,
+);
+console.log(
+  `  retry storm alerts    ${soak.stormAlerts.join(', ')} (rows shown + rows counted in timelineTrimmed)`,
+);
