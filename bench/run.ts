@@ -8,6 +8,16 @@ import { join } from 'node:path';
 import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
+// `npm run bench -- soak latency` runs only those sections; no argument runs them all.
+const SECTIONS = ['engine', 'consumer', 'sweeper', 'latency', 'producer', 'soak'];
+const only = process.argv.slice(2);
+for (const name of only) {
+  if (!SECTIONS.includes(name)) {
+    console.error(`unknown section ${JSON.stringify(name)}: choose from ${SECTIONS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const want = (name: string) => only.length === 0 || only.includes(name);
 
 function child(script: string, ...args: string[]) {
   // --expose-gc: each timed run starts from a collected heap, so runs do not pay for each other.
@@ -28,165 +38,179 @@ console.log(
   `overdue benchmark · node ${process.version} · ${INSTANCES.toLocaleString('en-US')} instances × 6 steps\n`,
 );
 
-const engine = child('engine-bench.ts', String(INSTANCES));
-console.log('engine (one core, pre-parsed events, 5 runs after a warm-up)');
-console.log(
-  `  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`,
-);
-console.log(
-  `  events                ${fmt(engine.events)} folded in ${fmt(engine.seconds * 1000)} ms (best run)`,
-);
-console.log(
-  `  typical instance      ${fmt(engine.typicalInstanceBytes)} bytes serialized (6 steps, source + traceId each; target ≤ 1 KB)`,
-);
-console.log(
-  `  peak RSS              ${fmt(engine.maxRssMiB)} MiB (all ${fmt(INSTANCES)} instances and events in memory)\n`,
-);
+if (want('engine')) {
+  const engine = child('engine-bench.ts', String(INSTANCES));
+  console.log('engine (one core, pre-parsed events, 5 runs after a warm-up)');
+  console.log(
+    `  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`,
+  );
+  console.log(
+    `  events                ${fmt(engine.events)} folded in ${fmt(engine.seconds * 1000)} ms (best run)`,
+  );
+  console.log(
+    `  typical instance      ${fmt(engine.typicalInstanceBytes)} bytes serialized (6 steps, source + traceId each; target ≤ 1 KB)`,
+  );
+  console.log(
+    `  peak RSS              ${fmt(engine.maxRssMiB)} MiB (all ${fmt(INSTANCES)} instances and events in memory)\n`,
+  );
 
-const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
-try {
-  const file = join(dir, 'events.ndjson');
-  const out = createWriteStream(file);
-  for (const event of benchEvents(INSTANCES)) {
-    if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  const size = statSync(file).size;
-  const replay = child('replay-bench.ts', file);
-  console.log(
-    `replay (${fmt(size / 1048576, 1)} MiB NDJSON, ${fmt(replay.lines)} events; best and median of 7, alternating)`,
-  );
-  console.log(
-    `  read + JSON.parse     ${fmt(replay.parseBest * 1000)} ms best, ${fmt(replay.parseMedian * 1000)} ms median`,
-  );
-  console.log(
-    `  overdue replay        ${fmt(replay.replayBest * 1000)} ms best, ${fmt(replay.replayMedian * 1000)} ms median`,
-  );
-  console.log(`  ratio                 ${fmt(replay.ratioMedian, 2)}× median of paired runs   (target ≤ 3×)`);
-  console.log(
-    `  peak RSS              ${fmt(replay.replayRssMiB)} MiB (every instance stays in memory: none passes the 7-day retention)`,
-  );
-  for (const retention of ['7d', '1m']) {
-    const m = child('replay-memory.ts', file, retention);
+  const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
+  try {
+    const file = join(dir, 'events.ndjson');
+    const out = createWriteStream(file);
+    for (const event of benchEvents(INSTANCES)) {
+      if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const size = statSync(file).size;
+    const replay = child('replay-bench.ts', file);
     console.log(
-      `  retention ${retention.padEnd(3)}         peak heap ${fmt(m.peakHeapMiB)} MiB live, peak RSS ${fmt(m.maxRssMiB)} MiB`,
+      `replay (${fmt(size / 1048576, 1)} MiB NDJSON, ${fmt(replay.lines)} events; best and median of 7, alternating)`,
+    );
+    console.log(
+      `  read + JSON.parse     ${fmt(replay.parseBest * 1000)} ms best, ${fmt(replay.parseMedian * 1000)} ms median`,
+    );
+    console.log(
+      `  overdue replay        ${fmt(replay.replayBest * 1000)} ms best, ${fmt(replay.replayMedian * 1000)} ms median`,
+    );
+    console.log(
+      `  ratio                 ${fmt(replay.ratioMedian, 2)}× median of paired runs   (target ≤ 3×)`,
+    );
+    console.log(
+      `  peak RSS              ${fmt(replay.replayRssMiB)} MiB (every instance stays in memory: none passes the 7-day retention)`,
+    );
+    for (const retention of ['7d', '1m']) {
+      const m = child('replay-memory.ts', file, retention);
+      console.log(
+        `  retention ${retention.padEnd(3)}         peak heap ${fmt(m.peakHeapMiB)} MiB live, peak RSS ${fmt(m.maxRssMiB)} MiB`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (want('consumer')) {
+  // The AWS runtime against dynalite: DynamoDB requests and estimated capacity units.
+  const consumer = child('consumer-bench.ts') as {
+    shape: string;
+    batchSize: number;
+    events: number;
+    instancePuts: number;
+    changedInstances: number;
+    requestsPerEvent: number;
+    writeUnitsPerEvent: number;
+    tableWriteUnitsPerEvent: number;
+    indexWriteUnitsPerEvent: number;
+    readUnitsPerEvent: number;
+  }[];
+  console.log('\nconsumer against dynalite, per event (6-step workflow; write units = table + index)');
+  console.log(
+    '  traffic  batch   requests  write units (table + index)   read units   puts per changed instance',
+  );
+  for (const r of consumer) {
+    console.log(
+      `  ${r.shape.padEnd(7)} ${String(r.batchSize).padStart(6)}   ${fmt(r.requestsPerEvent, 2).padStart(8)}  ${fmt(r.writeUnitsPerEvent, 2).padStart(5)} (${fmt(r.tableWriteUnitsPerEvent, 2)} + ${fmt(r.indexWriteUnitsPerEvent, 2)})${' '.repeat(14)}${fmt(r.readUnitsPerEvent, 2).padStart(5)}        ${fmt(r.instancePuts / r.changedInstances, 2)}`,
     );
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-
-// The AWS runtime against dynalite: DynamoDB requests and estimated capacity units.
-const consumer = child('consumer-bench.ts') as {
-  shape: string;
-  batchSize: number;
-  events: number;
-  instancePuts: number;
-  changedInstances: number;
-  requestsPerEvent: number;
-  writeUnitsPerEvent: number;
-  tableWriteUnitsPerEvent: number;
-  indexWriteUnitsPerEvent: number;
-  readUnitsPerEvent: number;
-}[];
-console.log('\nconsumer against dynalite, per event (6-step workflow; write units = table + index)');
-console.log(
-  '  traffic  batch   requests  write units (table + index)   read units   puts per changed instance',
-);
-for (const r of consumer) {
   console.log(
-    `  ${r.shape.padEnd(7)} ${String(r.batchSize).padStart(6)}   ${fmt(r.requestsPerEvent, 2).padStart(8)}  ${fmt(r.writeUnitsPerEvent, 2).padStart(5)} (${fmt(r.tableWriteUnitsPerEvent, 2)} + ${fmt(r.indexWriteUnitsPerEvent, 2)})${' '.repeat(14)}${fmt(r.readUnitsPerEvent, 2).padStart(5)}        ${fmt(r.instancePuts / r.changedInstances, 2)}`,
+    '  spread: steps a minute apart (a batch holds one event per instance); bursty: six steps in 1.5 s',
   );
-}
-console.log(
-  '  spread: steps a minute apart (a batch holds one event per instance); bursty: six steps in 1.5 s',
-);
-console.log(
-  '  targets: one write per changed instance per batch; ≤ 1 write unit per event at batch size 100',
-);
-
-const sweeper = child('sweeper-bench.ts') as {
-  inFlight: number;
-  due: number;
-  ms: number;
-  requests: number;
-}[];
-console.log('\nsweeper against dynalite: the same due instances among more in flight');
-for (const r of sweeper) {
   console.log(
-    `  ${fmt(r.inFlight).padStart(7)} in flight, ${fmt(r.due)} due   ${fmt(r.ms)} ms, ${fmt(r.requests)} requests`,
-  );
-}
-const [small, large] = sweeper;
-if (small && large) {
-  console.log(
-    `  ratio                 ${fmt(large.ms / small.ms, 2)}× time, ${fmt(large.requests / small.requests, 2)}× requests   (target ≤ 1.2)`,
+    '  targets: one write per changed instance per batch; ≤ 1 write unit per event at batch size 100',
   );
 }
 
-const latency = child('detection-latency.ts') as {
-  sweepEveryMs: number;
-  instances: number;
-  alerts: number;
-  p50: number;
-  p99: number;
-}[];
-console.log('\ndetection latency in dev mode: deadline + grace (wall clock) → alert printed');
-for (const r of latency) {
+if (want('sweeper')) {
+  const sweeper = child('sweeper-bench.ts') as {
+    inFlight: number;
+    due: number;
+    ms: number;
+    requests: number;
+  }[];
+  console.log('\nsweeper against dynalite: the same due instances among more in flight');
+  for (const r of sweeper) {
+    console.log(
+      `  ${fmt(r.inFlight).padStart(7)} in flight, ${fmt(r.due)} due   ${fmt(r.ms)} ms, ${fmt(r.requests)} requests`,
+    );
+  }
+  const [small, large] = sweeper;
+  if (small && large) {
+    console.log(
+      `  ratio                 ${fmt(large.ms / small.ms, 2)}× time, ${fmt(large.requests / small.requests, 2)}× requests   (target ≤ 1.2)`,
+    );
+  }
+}
+
+if (want('latency')) {
+  const latency = child('detection-latency.ts') as {
+    sweepEveryMs: number;
+    instances: number;
+    alerts: number;
+    p50: number;
+    p99: number;
+  }[];
+  console.log('\ndetection latency in dev mode: deadline + grace (wall clock) → alert printed');
+  for (const r of latency) {
+    console.log(
+      `  sweep every ${fmt(r.sweepEveryMs)} ms   p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms   (${r.alerts} of ${r.instances} instances alerted)`,
+    );
+  }
+}
+
+if (want('producer')) {
+  const producer = child('producer-overhead.ts') as {
+    runs: number;
+    addedP50: number;
+    addedP99: number;
+    cpuOnlyAddedP50: number;
+    cpuOnlyAddedP99: number;
+  };
+  console.log(`\ntrackStep overhead per invocation (${producer.runs} invocations of a no-op handler)`);
   console.log(
-    `  sweep every ${fmt(r.sweepEveryMs)} ms   p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms   (${r.alerts} of ${r.instances} instances alerted)`,
+    `  with a local stream     + ${fmt(producer.addedP50, 2)} ms p50, + ${fmt(producer.addedP99, 2)} ms p99 (PutRecords to kinesalite, in this process)`,
+  );
+  console.log(
+    `  middleware alone        + ${fmt(producer.cpuOnlyAddedP50, 3)} ms p50, + ${fmt(producer.cpuOnlyAddedP99, 3)} ms p99 (a client that does no I/O)`,
   );
 }
 
-const producer = child('producer-overhead.ts') as {
-  runs: number;
-  addedP50: number;
-  addedP99: number;
-  cpuOnlyAddedP50: number;
-  cpuOnlyAddedP99: number;
-};
-console.log(`\ntrackStep overhead per invocation (${producer.runs} invocations of a no-op handler)`);
-console.log(
-  `  with a local stream     + ${fmt(producer.addedP50, 2)} ms p50, + ${fmt(producer.addedP99, 2)} ms p99 (PutRecords to kinesalite, in this process)`,
-);
-console.log(
-  `  middleware alone        + ${fmt(producer.cpuOnlyAddedP50, 3)} ms p50, + ${fmt(producer.cpuOnlyAddedP99, 3)} ms p99 (a client that does no I/O)`,
-);
-
-const soak = child('soak.ts') as {
-  eventMinutes: number;
-  instances: number;
-  recordsPut: number;
-  seconds: number;
-  expectedAlerts: number;
-  raisedAlerts: number;
-  missing: string[];
-  unexpected: string[];
-  monitorLagging: number;
-  accounted: number;
-  consumer: { events: number; duplicates: number; invalid: number; forgedHeartbeats: number };
-  quarantinedByReason: Record<string, number>;
-  poisonSent: number;
-  forgedSent: number;
-  stormAlerts: string[];
-};
-console.log(
-  `\ntrust soak: ${soak.eventMinutes} minutes of event time through the real handlers (dynalite + kinesalite) in ${fmt(soak.seconds, 1)} s`,
-);
-console.log(
-  `  traffic               ${fmt(soak.instances)} instances, ${fmt(soak.recordsPut)} records: poison every minute, a forged heartbeat every 5, a ${fmt(2000)}-attempt retry storm, a backfill of 2-hour-old events, a shard split, redeliveries`,
-);
-console.log(
-  `  alerts                ${fmt(soak.expectedAlerts)} expected (replay --drain of each instance), ${fmt(soak.raisedAlerts)} raised, ${soak.missing.length} missing, ${soak.unexpected.length} unexpected, ${soak.monitorLagging} monitor_lagging`,
-);
-console.log(
-  `  records               ${fmt(soak.accounted)} of ${fmt(soak.recordsPut)} accounted for: ${fmt(soak.consumer.events)} applied, ${fmt(soak.consumer.duplicates)} duplicates, ${fmt(soak.consumer.invalid)} quarantined (${Object.entries(
-    soak.quarantinedByReason,
-  )
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ')})`,
-);
-console.log(
-  `  retry storm alerts    ${soak.stormAlerts.join(', ')} (rows shown + rows counted in timelineTrimmed)`,
-);
+if (want('soak')) {
+  const soak = child('soak.ts') as {
+    eventMinutes: number;
+    instances: number;
+    recordsPut: number;
+    seconds: number;
+    expectedAlerts: number;
+    raisedAlerts: number;
+    missing: string[];
+    unexpected: string[];
+    monitorLagging: number;
+    accounted: number;
+    consumer: { events: number; duplicates: number; invalid: number; forgedHeartbeats: number };
+    quarantinedByReason: Record<string, number>;
+    poisonSent: number;
+    forgedSent: number;
+    stormAlerts: string[];
+  };
+  console.log(
+    `\ntrust soak: ${soak.eventMinutes} minutes of event time through the real handlers (dynalite + kinesalite) in ${fmt(soak.seconds, 1)} s`,
+  );
+  console.log(
+    `  traffic               ${fmt(soak.instances)} instances, ${fmt(soak.recordsPut)} records: poison every minute, a forged heartbeat every 5, a ${fmt(2000)}-attempt retry storm, a backfill of 2-hour-old events, a shard split, redeliveries`,
+  );
+  console.log(
+    `  alerts                ${fmt(soak.expectedAlerts)} expected (replay --drain of each instance), ${fmt(soak.raisedAlerts)} raised, ${soak.missing.length} missing, ${soak.unexpected.length} unexpected, ${soak.monitorLagging} monitor_lagging`,
+  );
+  console.log(
+    `  records               ${fmt(soak.accounted)} of ${fmt(soak.recordsPut)} accounted for: ${fmt(soak.consumer.events)} applied, ${fmt(soak.consumer.duplicates)} duplicates, ${fmt(soak.consumer.invalid)} quarantined (${Object.entries(
+      soak.quarantinedByReason,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
+  );
+  console.log(
+    `  retry storm alerts    ${soak.stormAlerts.join(', ')} (rows shown + rows counted in timelineTrimmed)`,
+  );
+}

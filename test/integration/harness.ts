@@ -104,7 +104,8 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     'arn:aws:sns:us-east-1:0:alerts',
   );
   const logger = new Logger({ logLevel: 'SILENT' });
-  const powertools = new Metrics({ namespace: 'overdue-test' });
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const powertools = new Metrics({ namespace: 'overdue-test', logger: silent });
   const h = {
     table,
     stream,
