@@ -108,12 +108,21 @@ export async function consumeBatch(
   ordered.sort(compareRecords);
   // The watermark before this batch: deadlines final by then stay final (design §3).
   const before = await shardWatermark(shardId, deps);
-  const secret = ordered.some((r) => mayBeHeartbeat(r.data)) ? await heartbeatKey(deps) : undefined;
+  let secret = ordered.some((r) => mayBeHeartbeat(r.data)) ? await heartbeatKey(deps) : undefined;
+  let refreshed = false;
   const groups = new Map<string, Group>();
   const heartbeats: { seq: bigint; time: number }[] = [];
   for (const record of ordered) {
     const seq = BigInt(record.sequenceNumber);
-    const beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
+    let beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
+    if (beat.kind === 'forged' && !refreshed && deps.cache?.heartbeatKey !== undefined) {
+      // The key may have been rotated (its item deleted, a new one created by the next sweep) since
+      // this container cached it: read it once more before calling a heartbeat forged.
+      refreshed = true;
+      delete deps.cache.heartbeatKey;
+      secret = await heartbeatKey(deps);
+      beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
+    }
     if (beat.kind === 'beat') {
       heartbeats.push({ seq, time: beat.time });
       continue;

@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { PublishBatchCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { aggregate } from 'aws-kinesis-agg';
@@ -386,6 +386,27 @@ describeOnEachStore(
       const quarantined = await h.quarantined();
       expect(quarantined.map((q) => q.reason)).toEqual(['bad_shape']);
       expect(String(quarantined[0]?.message)).toMatch(/KPL aggregated record could not be unpacked/);
+    });
+
+    it('a rotated heartbeat key is picked up by consumers that cached the old one', async () => {
+      const h = await harness(emu, { shards: 1 });
+      await h.tick(T0 + 1 * MIN);
+      await h.tick(T0 + 2 * MIN); // the consumer has cached the key
+      const raw = new DynamoDBClient({
+        endpoint: emu.dynamodbEndpoint,
+        region: emu.region,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      // Rotation: delete the key item; the next sweeper container creates a new one.
+      await raw.send(
+        new DeleteItemCommand({ TableName: h.table, Key: { pk: { S: 'K' }, sk: { S: 'heartbeat' } } }),
+      );
+      h.sweeperDeps.cache = {};
+      await h.tick(T0 + 3 * MIN);
+      const result = await h.sweep(T0 + 4 * MIN);
+      expect(result.observed).toBe(T0 + 3 * MIN);
+      expect((await h.quarantined()).filter((q) => q.reason === 'forged_heartbeat')).toEqual([]);
+      raw.destroy();
     });
   },
 );
