@@ -59,6 +59,14 @@ export function capturePublished(): Alert[] {
   return published;
 }
 
+/** The mocked topic refuses every publish, as a throttled SNS would. */
+export function refusePublishing(): void {
+  const throttled = Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+  sns.reset();
+  sns.on(PublishCommand).rejects(throttled);
+  sns.on(PublishBatchCommand).rejects(throttled);
+}
+
 export interface Harness {
   table: string;
   stream: string;

@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishBatchCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { beforeAll, expect, it } from 'vitest';
 import type { Emulators } from '../../src/local/emulators.js';
 import { instancePk } from '../../src/store/keys.js';
 import { ev, happyPath, MIN, SEC, T0 } from '../helpers.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
-import { capturePublished, harness, sns } from './harness.js';
+import { capturePublished, harness, refusePublishing } from './harness.js';
 
 const kindsOf = (alerts: { kind: string; step: string | null }[]) =>
   alerts.map((a) => (a.step ? `${a.kind}:${a.step}` : a.kind));
@@ -160,11 +159,7 @@ describeOnEachStore('consumer and sweeper', (emulators) => {
     await h.poller.drain();
     await h.tick(T0 + 1 * MIN);
     await h.tick(T0 + 3 * MIN);
-    sns.reset();
-    sns.on(PublishCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-    sns
-      .on(PublishBatchCommand)
-      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    refusePublishing();
     await h.tick(T0 + 4 * MIN);
     expect(h.metrics.counts.get('publishFailures')).toBe(1);
     const pending = (await h.instance('o-5'))?.pending ?? [];

@@ -1,6 +1,5 @@
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { PublishBatchCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { aggregate } from 'aws-kinesis-agg';
 import { beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
@@ -10,7 +9,7 @@ import { sweep } from '../../src/runtime/sweep.js';
 import { instancePk } from '../../src/store/keys.js';
 import { ev, happyPath, line, MIN, replay, SEC, T0 } from '../helpers.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
-import { capturePublished, type Harness, harness, sns } from './harness.js';
+import { capturePublished, type Harness, harness, refusePublishing } from './harness.js';
 
 const kindsOf = (alerts: readonly Alert[]) => alerts.map((a) => (a.step ? `${a.kind}:${a.step}` : a.kind));
 
@@ -271,11 +270,7 @@ describeOnEachStore(
       await h.poller.drain();
       await h.tick(T0 + 1 * MIN);
       await h.tick(T0 + 3 * MIN);
-      sns.reset();
-      sns.on(PublishCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
-      sns
-        .on(PublishBatchCommand)
-        .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+      refusePublishing();
       await h.tick(T0 + 4 * MIN); // step_overdue:paid committed, not published
       const published = capturePublished();
       const broken = {
