@@ -9,7 +9,7 @@ import { instancePk } from '../store/keys.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
 import { commit, type PublishDeps, publishPending } from './commit.js';
-import { checkHeartbeat, mayBeHeartbeat } from './heartbeat.js';
+import { checkHeartbeat, type HeartbeatCheck, mayBeHeartbeat } from './heartbeat.js';
 import { unpackAggregated } from './kpl.js';
 import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
 import type { QuarantinedRecord, StoredInstance } from './ports.js';
@@ -108,21 +108,13 @@ export async function consumeBatch(
   ordered.sort(compareRecords);
   // The watermark before this batch: deadlines final by then stay final (design §3).
   const before = await shardWatermark(shardId, deps);
-  let secret = ordered.some((r) => mayBeHeartbeat(r.data)) ? await heartbeatKey(deps) : undefined;
-  let refreshed = false;
+  const checkBeat = heartbeatChecker(wall + deps.maxSkewMs, deps);
+  const bound = `its arrival time plus the allowed clock skew (${formatDuration(deps.maxSkewMs)})`;
   const groups = new Map<string, Group>();
   const heartbeats: { seq: bigint; time: number }[] = [];
   for (const record of ordered) {
     const seq = BigInt(record.sequenceNumber);
-    let beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
-    if (beat.kind === 'forged' && !refreshed && deps.cache?.heartbeatKey !== undefined) {
-      // The key may have been rotated (its item deleted, a new one created by the next sweep) since
-      // this container cached it: read it once more before calling a heartbeat forged.
-      refreshed = true;
-      delete deps.cache.heartbeatKey;
-      secret = await heartbeatKey(deps);
-      beat = checkHeartbeat(record.data, secret, wall + deps.maxSkewMs);
-    }
+    const beat = await checkBeat(record.data);
     if (beat.kind === 'beat') {
       heartbeats.push({ seq, time: beat.time });
       continue;
@@ -134,7 +126,7 @@ export async function consumeBatch(
     }
     const parsed = parseEvent(record.data, config, {
       notAfter: record.arrival + deps.maxSkewMs,
-      because: `its arrival time plus the allowed clock skew (${formatDuration(deps.maxSkewMs)})`,
+      because: bound,
     });
     if (!parsed.ok) {
       invalid.push(quarantined(record, parsed.reason, parsed.message));
@@ -223,12 +215,29 @@ async function shardWatermark(shardId: string, deps: ConsumerDeps): Promise<numb
   return stored ?? Number.NEGATIVE_INFINITY;
 }
 
-/** Read once per container; absent until the first sweep creates it (no heartbeat is genuine before). */
-async function heartbeatKey(deps: ConsumerDeps): Promise<Uint8Array | undefined> {
-  if (deps.cache?.heartbeatKey !== undefined) return deps.cache.heartbeatKey;
-  const key = await deps.store.getHeartbeatKey();
-  if (key !== undefined && deps.cache) deps.cache.heartbeatKey = key;
-  return key;
+/**
+ * Checks records against the deployment's heartbeat key, read only for batches that may hold a
+ * heartbeat and then cached per container (absent until the first sweep creates it: no heartbeat
+ * is genuine before). A cached key may have been rotated since (its item deleted, a new one created
+ * by the next sweep): it is read once more before a heartbeat is called forged.
+ */
+function heartbeatChecker(notAfter: number, deps: ConsumerDeps) {
+  const read = async () => {
+    const key = await deps.store.getHeartbeatKey();
+    if (key !== undefined && deps.cache) deps.cache.heartbeatKey = key;
+    return key;
+  };
+  let key: Promise<Uint8Array | undefined> | undefined;
+  let refreshed = false;
+  return async (data: Uint8Array): Promise<HeartbeatCheck> => {
+    if (!mayBeHeartbeat(data)) return checkHeartbeat(data, undefined, notAfter);
+    key ??= deps.cache?.heartbeatKey !== undefined ? Promise.resolve(deps.cache.heartbeatKey) : read();
+    const beat = checkHeartbeat(data, await key, notAfter);
+    if (beat.kind !== 'forged' || refreshed) return beat;
+    refreshed = true;
+    key = read();
+    return checkHeartbeat(data, await key, notAfter);
+  };
 }
 
 async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Promise<void> {
