@@ -3,8 +3,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sendEvents } from '../packages/producer/src/send.js';
 import { LOCAL_NAME, startDev } from '../src/local/dev.js';
-import { sendEvents } from '../src/stream/send-events.js';
 
 const INSTANCES = Number(process.env.BENCH_LATENCY_INSTANCES ?? 120);
 const WITHIN = 2000;

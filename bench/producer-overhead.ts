@@ -3,9 +3,9 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import middy from '@middy/core';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createEmitter, trackStep } from '../packages/producer/src/index.js';
 import { createStream, startEmulators } from '../src/local/emulators.js';
 import { lambdaContext } from '../src/local/lambda-context.js';
-import { createEmitter, trackStep } from '../src/producer/index.js';
 
 const RUNS = Number(process.env.BENCH_PRODUCER_RUNS ?? 500);
 const emu = await startEmulators();

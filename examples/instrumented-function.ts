@@ -7,7 +7,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createEmitter, fromSqsRecord, toMessageAttributes, trackStep } from 'overdue/producer';
+import { createEmitter, fromSqsRecord, toMessageAttributes, trackBatch } from 'overdue-producer';
 
 interface Order {
   orderId: string;
@@ -49,11 +49,11 @@ async function paymentHandler(event: SQSEvent): Promise<void> {
 }
 
 export const handler = middy(paymentHandler).use(
-  trackStep<SQSEvent>({
+  trackBatch<SQSRecord>({
     workflow: 'order-fulfilment',
     step: 'payment.authorized',
-    // One event per order in the batch.
-    correlationId: (event) => event.Records.map(correlationOf),
+    // One event per record of the batch, by the record's own outcome.
+    correlationId: correlationOf,
     emitter,
   }),
 );

@@ -1,7 +1,7 @@
 import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { batches } from '../../packages/producer/src/batches.js';
 import type { Alert } from '../engine/alert.js';
 import type { AlertPublisher, PublishResult } from '../runtime/ports.js';
-import { batches } from '../shared/batches.js';
 import { alertAttributes, alertMessage, alertSubject } from './format.js';
 
 /** PublishBatch takes at most 10 entries and 256 KiB in all. */

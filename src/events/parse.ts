@@ -1,19 +1,18 @@
 import { z } from 'zod';
-import { isRecord } from '../shared/is-record.js';
+import { isRecord, nativeEventProblem, parseTime } from '../../packages/producer/src/contract.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import { didYouMean } from '../workflow/suggest.js';
-import { isPlainNativeEvent, parseUtcTimestamp } from './fast-path.js';
 import {
   type InvalidReason,
-  MAX_DATE_TIME,
   MAX_EVENT_BYTES,
   MAX_ID_LENGTH,
   MAX_TEXT_LENGTH,
-  MIN_EVENT_TIME,
   type ParseResult,
   type TelemetryEvent,
   type TimeLimit,
 } from './telemetry.js';
+
+export { parseTime };
 
 const id = z.string().min(1).max(MAX_ID_LENGTH);
 // A numeric correlation ID is its decimal string (design §1): producers often key by a numeric order ID.
@@ -26,30 +25,12 @@ const correlationId = z.preprocess(
 const maybe = z.unknown().optional();
 const name = z.string().min(1).max(MAX_ID_LENGTH);
 const text = z.string().max(MAX_TEXT_LENGTH);
-const status = z.enum(['succeeded', 'failed', 'started']);
 // Checked by parseTime, so that a missing or bad time gets its own reason code.
 const time = z.unknown().optional();
-const attributes = z.record(z.string(), z.unknown());
 const error = z.union([
   z.string(),
   z.looseObject({ name: z.string().optional(), message: z.string().optional() }),
 ]);
-
-/** The native envelope of design §1; exported so that the fast path can be tested against it. */
-export const nativeEventSchema = z.looseObject({
-  eventId: id,
-  correlationId,
-  workflow: name.optional(),
-  step: name,
-  status: status.optional(),
-  time,
-  source: text.optional(),
-  traceId: text.optional(),
-  attributes: attributes.optional(),
-  error: error.optional(),
-  durationMs: z.number().nonnegative().optional(),
-  coldStart: z.boolean().optional(),
-});
 
 const cloudEvent = z.looseObject({
   specversion: z.literal('1.0'),
@@ -80,6 +61,22 @@ const eventBridge = z.looseObject({
     coldStart: z.boolean().optional(),
   }),
 });
+
+/** The native shape, once `nativeEventProblem` found nothing wrong with it. */
+interface NativeEvent {
+  eventId: string;
+  correlationId: string | number;
+  workflow?: string;
+  step: string;
+  status?: TelemetryEvent['status'];
+  time: unknown;
+  source?: string;
+  traceId?: string;
+  attributes?: Record<string, unknown>;
+  error?: string | { name?: string; message?: string };
+  durationMs?: number;
+  coldStart?: boolean;
+}
 
 /** An event being read: mutable, and its workflow and time not yet checked. */
 type Draft = { -readonly [K in keyof Omit<TelemetryEvent, 'workflow' | 'time'>]: TelemetryEvent[K] } & {
@@ -126,18 +123,6 @@ function describe(issues: readonly z.core.$ZodIssue[], shape: string): string {
   }
   const message = first.code === 'invalid_type' ? `expected ${first.expected}` : first.message;
   return `not a valid ${shape} event: ${field === '' ? '' : `${field}: `}${message}`;
-}
-
-/**
- * Why a native event (as a producer builds it) would be invalid, or undefined when it is valid: the
- * consumer's own schema and time rules, so that the producer side refuses exactly what it would
- * quarantine (except the workflow checks, which need the workflow file).
- */
-export function nativeEventProblem(event: unknown, limit?: TimeLimit): string | undefined {
-  const r = nativeEventSchema.safeParse(event);
-  if (!r.success) return describe(r.error.issues, 'telemetry');
-  const time = parseTime(r.data.time, limit);
-  return typeof time === 'string' ? time : undefined;
 }
 
 /**
@@ -217,14 +202,11 @@ function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
     draft.attributes = d;
     return producerFields(draft, d);
   }
-  let e: z.infer<typeof nativeEventSchema>;
-  if (isPlainNativeEvent(json)) e = json as z.infer<typeof nativeEventSchema>;
-  else {
-    const r = nativeEventSchema.safeParse(json);
-    if (!r.success) return invalid('bad_shape', describe(r.error.issues, 'telemetry'));
-    e = r.data;
-  }
-  const draft = start(e.eventId, e.correlationId, e.workflow, e.step, e.status, e.time);
+  const problem = nativeEventProblem(json);
+  if (problem !== undefined) return invalid('bad_shape', problem);
+  const e = json as unknown as NativeEvent;
+  const correlationId = typeof e.correlationId === 'number' ? String(e.correlationId) : e.correlationId;
+  const draft = start(e.eventId, correlationId, e.workflow, e.step, e.status, e.time);
   if (e.source !== undefined) draft.source = e.source;
   if (e.attributes !== undefined) draft.attributes = e.attributes;
   return producerFields(draft, e);
@@ -296,45 +278,4 @@ function resolve(draft: Draft, config: WorkflowConfig, limit: TimeLimit | undefi
   event.workflow = workflow;
   event.time = time;
   return { ok: true, event };
-}
-
-// An offset is required: a local time means a different instant on every machine.
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
-/**
- * Epoch milliseconds, or the reason the time is unusable. Times before 2000 and after `limit` (or
- * after what a date can hold) are refused, so that no stored time can break formatting, overflow a
- * DynamoDB number or move anyone's deadlines (design §1, time bounds).
- */
-export function parseTime(value: unknown, limit?: TimeLimit): number | string {
-  if (value === undefined || value === null) return 'time is missing';
-  let ms: number;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return `time ${value} is not epoch milliseconds`;
-    ms = Math.floor(value);
-  } else if (typeof value !== 'string') {
-    return 'time must be an ISO-8601 string with an offset, or epoch milliseconds';
-  } else {
-    ms = parseUtcTimestamp(value);
-    if (Number.isNaN(ms)) {
-      if (!ISO_WITH_OFFSET.test(value)) {
-        return `time ${JSON.stringify(value)} is not ISO-8601 with an offset (for example 2026-11-26T10:00:00Z)`;
-      }
-      ms = Date.parse(value);
-      if (Number.isNaN(ms)) return `time ${JSON.stringify(value)} is not a valid date`;
-    }
-  }
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  if (ms < MIN_EVENT_TIME) {
-    return `time ${shown} is before 2000-01-01T00:00:00Z, the earliest event time accepted${
-      typeof value === 'number' && ms * 1000 >= MIN_EVENT_TIME
-        ? ' (epoch seconds? times are epoch milliseconds)'
-        : ''
-    }`;
-  }
-  if (limit !== undefined && ms > limit.notAfter) {
-    return `time ${shown} is later than ${new Date(limit.notAfter).toISOString()}, ${limit.because}`;
-  }
-  if (ms > MAX_DATE_TIME) return `time ${shown} is beyond the largest date there is`;
-  return ms;
 }

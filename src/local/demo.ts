@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { sendEvents } from '../stream/send-events.js';
+import { sendEvents } from '../../packages/producer/src/send.js';
 
 /** One event of a scenario: its step, its event time and (when it arrives late) when it is sent. */
 interface Step {

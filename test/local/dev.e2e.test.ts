@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendEvents } from '../../packages/producer/src/send.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { instancePk } from '../../src/store/keys.js';
-import { sendEvents } from '../../src/stream/send-events.js';
 import { cli } from '../cli/run-cli.js';
 import { startTestDev, until } from './test-dev.js';
 

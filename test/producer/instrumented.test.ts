@@ -1,17 +1,15 @@
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import middy from '@middy/core';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, EventBridgeEvent, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
-import { lambdaContext } from '../../src/local/lambda-context.js';
 import {
   createEmitter,
   fromEventBridge,
-  fromHttpHeaders,
+  fromHttpEvent,
   toMessageAttributes,
   trackStep,
-} from '../../src/producer/index.js';
+} from 'overdue-producer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
+import { lambdaContext } from '../../src/local/lambda-context.js';
 import { instancePk } from '../../src/store/keys.js';
 import { startTestDev, until } from '../local/test-dev.js';
 
@@ -46,10 +44,8 @@ afterAll(async () => {
 
 describe('instrumented Lambda handlers against the local runtime', () => {
   it('complete a workflow, and a failing handler produces the alert with its error on the timeline', async () => {
-    const emitter = createEmitter({
-      streamName: LOCAL_NAME,
-      client: new KinesisClient({ endpoint: dev.endpoints.kinesis, requestHandler: new NodeHttpHandler() }),
-    });
+    // No client given: the emitter's own, from AWS_ENDPOINT_URL_KINESIS (HTTP/1.1 for a local endpoint).
+    const emitter = createEmitter({ streamName: LOCAL_NAME });
     const checkout = middy(async (event: APIGatewayProxyEventV2) => ({
       statusCode: 201,
       body: event.body ?? '',
@@ -57,7 +53,7 @@ describe('instrumented Lambda handlers against the local runtime', () => {
       trackStep<APIGatewayProxyEventV2>({
         workflow: 'order-fulfilment',
         step: 'order.placed',
-        correlationId: (e) => fromHttpHeaders(e),
+        correlationId: (e) => fromHttpEvent(e),
         emitter,
       }),
     );

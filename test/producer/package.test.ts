@@ -1,35 +1,74 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevMode } from '../../src/local/dev.js';
+import { LOCAL_NAME } from '../../src/local/dev.js';
+import { instancePk } from '../../src/store/keys.js';
+import { startTestDev, until } from '../local/test-dev.js';
 
 const run = promisify(execFile);
 const ROOT = resolve('.');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
+/** The size target for a minimal instrumented handler, AWS SDK external (issue: ≤ 60 KB minified). */
+const BUNDLE_LIMIT = 60 * 1024;
 
-/** A service's project that depends on overdue, as npm would install it (a link to this package). */
-function consumerProject(source: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'overdue-consumer-'));
-  mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
-  mkdirSync(join(dir, 'node_modules', '@middy'), { recursive: true });
-  symlinkSync(ROOT, join(dir, 'node_modules', 'overdue'));
-  symlinkSync(join(ROOT, 'node_modules', '@middy', 'core'), join(dir, 'node_modules', '@middy', 'core'));
-  symlinkSync(
-    join(ROOT, 'node_modules', '@types', 'aws-lambda'),
-    join(dir, 'node_modules', '@types', 'aws-lambda'),
-  );
-  symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'));
+const HANDLER = `
+import middy from '@middy/core';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { createEmitter, fromSqsRecord, trackBatch } from 'overdue-producer';
+
+const emitter = createEmitter({ streamName: process.env.TELEMETRY_STREAM ?? 'telemetry' });
+
+// One SQS message per thumbnail size; the step counts them.
+export const handler = middy(async (event: SQSEvent) => {
+  for (const record of event.Records) JSON.parse(record.body);
+}).use(
+  trackBatch<SQSRecord>({
+    workflow: 'images',
+    step: 'thumbnails.generated',
+    correlationId: (record) => fromSqsRecord(record) ?? record.messageId,
+    emitter,
+  }),
+);
+`;
+
+let project: string;
+
+/** A service's own project: it installs the tarball `npm pack` makes, as a user would. */
+beforeAll(async () => {
+  const out = mkdtempSync(join(tmpdir(), 'overdue-pack-'));
+  await run('npm', ['pack', '-w', 'packages/producer', '--pack-destination', out], { cwd: ROOT });
+  const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz')) as string);
+  project = mkdtempSync(join(tmpdir(), 'overdue-service-'));
   writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({ name: 'payments', type: 'module', private: true }),
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'images', private: true, type: 'module' }),
+  );
+  // --prefer-offline: the packages come from npm's cache, filled by the project's own install.
+  await run(
+    'npm',
+    [
+      'install',
+      tarball,
+      '@middy/core@6',
+      '@types/aws-lambda@8',
+      '@types/node@20',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+    ],
+    { cwd: project },
   );
   writeFileSync(
-    join(dir, 'tsconfig.json'),
+    join(project, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
         strict: true,
+        exactOptionalPropertyTypes: true,
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         target: 'ES2022',
@@ -40,63 +79,111 @@ function consumerProject(source: string): string {
       files: ['handler.ts'],
     }),
   );
-  writeFileSync(join(dir, 'handler.ts'), source);
-  return dir;
-}
+}, 180_000);
 
-const typecheck = (dir: string) =>
-  run(process.execPath, [TSC, '-p', dir], { cwd: dir }).then(
+const typecheck = async (source: string) => {
+  writeFileSync(join(project, 'handler.ts'), source);
+  return run(process.execPath, [TSC, '-p', project], { cwd: project }).then(
     () => '',
     (error: { stdout: string }) => error.stdout,
   );
+};
 
-const HANDLER = `
-import middy from '@middy/core';
-import type { SQSEvent } from 'aws-lambda';
-import { createEmitter, fromSqsRecord, trackStep, type FlushResult } from 'overdue/producer';
+describe('overdue-producer installed from its tarball', () => {
+  it('installs without the monitor: only what a producer needs', async () => {
+    const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: project });
+    const installed = stdout.trim().split('\n').slice(1);
+    for (const unwanted of ['dynalite', 'kinesalite', 'tsx', 'yaml', 'zod', 'leveldown']) {
+      expect(installed.some((p) => p.endsWith(`/node_modules/${unwanted}`))).toBe(false);
+    }
+    expect(installed.some((p) => p.endsWith('/node_modules/@aws-sdk/client-kinesis'))).toBe(true);
+  });
 
-const emitter = createEmitter({ streamName: 'telemetry' });
-export const handler = middy(async (_event: SQSEvent) => {}).use(
-  trackStep<SQSEvent>({
-    workflow: 'order-fulfilment',
-    step: 'payment.authorized',
-    correlationId: (event) => event.Records.map((r) => fromSqsRecord(r) ?? r.messageId),
-    emitter,
-  }),
-);
-export const flushed: Promise<FlushResult> = emitter.flush();
-`;
-
-beforeAll(async () => {
-  // What npm runs on install (prepare): the package's JavaScript and declarations, from today's sources.
-  await run('npm', ['run', 'build'], { cwd: ROOT });
-}, 60_000);
-
-describe('overdue/producer as a dependency', () => {
-  it('type-checks in a consumer project under strict settings', async () => {
-    expect(await typecheck(consumerProject(HANDLER))).toBe('');
-  }, 60_000);
-
-  it('is typed, not any: a wrong option is a compile error', async () => {
-    const wrong = HANDLER.replace("step: 'payment.authorized'", 'step: 42');
-    expect(await typecheck(consumerProject(wrong))).toMatch(
+  it('type-checks under strict settings, and a wrong option is a compile error', async () => {
+    expect(await typecheck(HANDLER)).toBe('');
+    expect(await typecheck(HANDLER.replace("step: 'thumbnails.generated'", 'step: 42'))).toMatch(
       /handler\.ts\(\d+,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
     );
   }, 60_000);
 
-  it('runs from the built package', async () => {
-    const dir = consumerProject(HANDLER);
-    const { stdout } = await run(
-      process.execPath,
+  it(`bundles with esbuild (AWS SDK external) to at most ${BUNDLE_LIMIT / 1024} KB minified`, async () => {
+    writeFileSync(join(project, 'handler.ts'), HANDLER);
+    await run(
+      ESBUILD,
       [
-        '--input-type=module',
-        '-e',
-        "const p = await import('overdue/producer'); console.log(Object.keys(p).sort().join(','))",
+        'handler.ts',
+        '--bundle',
+        '--minify',
+        '--platform=node',
+        '--format=esm',
+        '--target=node22',
+        '--external:@aws-sdk/*',
+        '--outfile=dist/handler.mjs',
       ],
-      { cwd: dir },
+      { cwd: project },
     );
-    expect(stdout.trim().split(',')).toEqual(
-      expect.arrayContaining(['createEmitter', 'trackStep', 'fromSqsRecord', 'toMessageAttributes']),
-    );
+    expect(statSync(join(project, 'dist', 'handler.mjs')).size).toBeLessThanOrEqual(BUNDLE_LIMIT);
   }, 60_000);
+
+  describe('against overdue dev', () => {
+    let dev: DevMode;
+    beforeAll(async () => {
+      dev = await startTestDev(`
+version: 1
+defaults: { grace: 300ms, retention: 1h }
+workflows:
+  images:
+    start: image.uploaded
+    deadline: 2s
+    steps:
+      thumbnails.generated: { count: { from: image.uploaded, attribute: sizes }, within: 1s }
+    complete: [thumbnails.generated]
+`);
+    });
+    afterAll(async () => {
+      await dev?.stop();
+    });
+
+    it('a batch of 3 records of one image counts 3: the image completes and nothing is alerted', async () => {
+      const script = `
+import { createEmitter } from 'overdue-producer';
+import { handler } from './dist/handler.mjs';
+const uploads = createEmitter({ streamName: process.env.TELEMETRY_STREAM });
+uploads.emit({ correlationId: 'img-1', workflow: 'images', step: 'image.uploaded', attributes: { sizes: 3 } });
+const sent = await uploads.flush();
+if (sent.failed.length > 0) throw new Error(JSON.stringify(sent.failed));
+const record = (i) => ({
+  messageId: 'm-' + i, body: '{}', eventSource: 'aws:sqs',
+  messageAttributes: { correlationId: { stringValue: 'img-1', dataType: 'String' } },
+});
+await handler({ Records: [record(0), record(1), record(2)] }, { functionName: 'thumbnails', awsRequestId: 'r-1' });
+`;
+      writeFileSync(join(project, 'run.mjs'), script);
+      await run(process.execPath, ['run.mjs'], {
+        cwd: project,
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          TELEMETRY_STREAM: LOCAL_NAME,
+        },
+      });
+      const key = instancePk('images', 'img-1');
+      const stored = async () => (await dev.store.getInstances([key], { consistent: true })).get(key);
+      let status: string | undefined;
+      await until(() => {
+        void stored().then((s) => {
+          status = s?.instance.st;
+        });
+        return status === 'completed';
+      }, 10_000);
+      const instance = (await stored())?.instance;
+      expect(instance?.st).toBe('completed');
+      expect(instance?.hits?.['thumbnails.generated']).toHaveLength(3);
+      await until(() => false, 2_500); // past the deadline and grace
+      expect(dev.alerts).toEqual([]);
+    }, 30_000);
+  });
 });

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -58,7 +59,8 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
       '-port',
       String(port),
     ],
-    { stdio: 'ignore' },
+    // Its working directory gets a metadata file: keep that out of the repository.
+    { stdio: 'ignore', cwd: mkdtempSync(join(tmpdir(), 'dynamodb-local-')) },
   );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { nativeEventProblem } from '../events/parse.js';
-import { DEFAULT_MAX_SKEW_MS, MAX_EVENT_BYTES } from '../events/telemetry.js';
-import { type SendOptions, sendEvents } from '../stream/send-events.js';
+import { DEFAULT_MAX_SKEW_MS, MAX_EVENT_BYTES, nativeEventProblem, parseTime } from './contract.js';
 import { InvalidEventError } from './errors.js';
+import { type SendOptions, sendEvents } from './send.js';
 
 /** A step event as a producer writes it (design §1's native shape); eventId and time may be left out. */
 export interface StepEvent {
@@ -47,22 +45,37 @@ export interface Emitter {
   readonly pending: number;
 }
 
+/** Timeouts: a telemetry endpoint that never answers must not hold the instrumented handler. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * The default client. Kinesis clients speak HTTP/2, which a local stand-in on a plain-HTTP endpoint
+ * (`overdue dev`, kinesalite) does not: there it gets the SDK's HTTP/1.1 handler, loaded at run time
+ * by a name bundlers leave alone, so that a deployed function never carries it.
+ */
+async function defaultClient(): Promise<KinesisClient> {
+  const endpoint = process.env.AWS_ENDPOINT_URL_KINESIS ?? process.env.AWS_ENDPOINT_URL;
+  if (endpoint?.startsWith('http://')) {
+    const specifier = '@smithy/node-http-handler';
+    const { NodeHttpHandler } = (await import(specifier)) as typeof import('@smithy/node-http-handler');
+    return new KinesisClient({
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: 3_000,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+        throwOnRequestTimeout: true, // otherwise the timeout only logs a warning
+        socketTimeout: REQUEST_TIMEOUT_MS,
+      }),
+    });
+  }
+  return new KinesisClient({ requestHandler: { requestTimeout: REQUEST_TIMEOUT_MS } });
+}
+
 /**
  * Buffers telemetry events and puts them on the stream with the correlation ID as partition key,
  * so that an instance's events stay in order on one shard.
  */
 export function createEmitter(options: EmitterOptions): Emitter {
-  // Timeouts: a telemetry endpoint that never answers must not hold the instrumented handler.
-  const client =
-    options.client ??
-    new KinesisClient({
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 3_000,
-        requestTimeout: 5_000,
-        throwOnRequestTimeout: true, // otherwise the timeout only logs a warning
-        socketTimeout: 5_000,
-      }),
-    });
+  let client: Promise<KinesisClient> | undefined = options.client && Promise.resolve(options.client);
   let buffer: { event: Record<string, unknown>; line: string }[] = [];
   return {
     emit(input: StepEvent) {
@@ -74,11 +87,12 @@ export function createEmitter(options: EmitterOptions): Emitter {
         time,
         ...(input.source === undefined && options.source !== undefined ? { source: options.source } : {}),
       };
-      // The consumer's own bound: an event time later than arrival plus the allowed skew is refused.
-      const problem = nativeEventProblem(event, {
+      // The consumer's own rules, its time bound included: arrival (now) plus the allowed skew.
+      const when = parseTime(time, {
         notAfter: Date.now() + DEFAULT_MAX_SKEW_MS,
-        because: 'now plus the allowed clock skew (2m) on the monitor',
+        because: 'now plus the clock skew the monitor allows (2m)',
       });
+      const problem = nativeEventProblem(event) ?? (typeof when === 'string' ? when : undefined);
       if (problem !== undefined) throw new InvalidEventError(problem, input);
       const line = JSON.stringify(event);
       if (Buffer.byteLength(line) > MAX_EVENT_BYTES) {
@@ -93,8 +107,9 @@ export function createEmitter(options: EmitterOptions): Emitter {
       const batch = buffer;
       buffer = [];
       if (batch.length === 0) return { sent: 0, failed: [] };
+      client ??= defaultClient();
       const result = await sendEvents(
-        client,
+        await client,
         options.streamName,
         batch.map((b) => b.line),
         options,

@@ -1,7 +1,7 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { partitionKeyOf, sendEvents } from '../../src/stream/send-events.js';
+import { partitionKeyOf, sendEvents } from '../src/send.js';
 
 const kinesis = mockClient(KinesisClient);
 beforeEach(() => kinesis.reset());

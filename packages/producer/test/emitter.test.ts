@@ -1,7 +1,7 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEmitter, InvalidEventError } from '../../src/producer/index.js';
+import { createEmitter, InvalidEventError } from '../src/index.js';
 
 const kinesis = mockClient(KinesisClient);
 beforeEach(() => kinesis.reset());

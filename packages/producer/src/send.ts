@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { batches } from '../shared/batches.js';
-import { isRecord } from '../shared/is-record.js';
+import { batches } from './batches.js';
+import { isRecord } from './contract.js';
 
 /** PutRecords takes at most 500 records and 5 MiB (data plus partition keys) per call. */
 const MAX_RECORDS = 500;

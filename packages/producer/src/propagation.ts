@@ -6,15 +6,20 @@
 export const CORRELATION_HEADER = 'x-correlation-id';
 export const CORRELATION_ATTRIBUTE = 'correlationId';
 
-type Headers = Record<string, string | undefined> | null | undefined;
+/** HTTP headers as API Gateway (REST or HTTP API) and function URLs give them. */
+export type HttpHeaders = Record<string, string | undefined> | null | undefined;
 
-/** API Gateway (REST or HTTP API) or a function URL: the `x-correlation-id` header, any case. */
-export function fromHttpHeaders(event: { headers?: Headers }): string | undefined {
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
+/** The `x-correlation-id` header, any case, from the headers themselves (`event.headers`). */
+export function fromHttpHeaders(headers: HttpHeaders): string | undefined {
+  for (const [name, value] of Object.entries(headers ?? {})) {
     if (name.toLowerCase() === CORRELATION_HEADER && value) return value;
   }
   return undefined;
 }
+
+/** The same, from a whole API Gateway (REST or HTTP API) or function URL event. */
+export const fromHttpEvent = (event: { headers?: HttpHeaders }): string | undefined =>
+  fromHttpHeaders(event.headers);
 
 export const toHttpHeaders = (correlationId: string): Record<string, string> => ({
   [CORRELATION_HEADER]: correlationId,

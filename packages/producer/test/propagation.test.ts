@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   fromCloudEvent,
   fromEventBridge,
+  fromHttpEvent,
   fromHttpHeaders,
   fromSnsRecord,
   fromSqsRecord,
@@ -9,11 +10,12 @@ import {
   toEventBridgeDetail,
   toHttpHeaders,
   toMessageAttributes,
-} from '../../src/producer/index.js';
+} from '../src/index.js';
 
 describe('correlation ID propagation', () => {
   it('round-trips through each carrier', () => {
-    expect(fromHttpHeaders({ headers: toHttpHeaders('o-1') })).toBe('o-1');
+    expect(fromHttpHeaders(toHttpHeaders('o-1'))).toBe('o-1');
+    expect(fromHttpEvent({ headers: toHttpHeaders('o-1') })).toBe('o-1');
     const attributes = toMessageAttributes('o-2');
     expect(
       fromSqsRecord({
@@ -26,13 +28,22 @@ describe('correlation ID propagation', () => {
   });
 
   it('reads headers in any case and a traceparent as a fallback, and says when there is nothing', () => {
-    expect(fromHttpHeaders({ headers: { 'X-Correlation-ID': 'o-6' } })).toBe('o-6');
-    expect(fromHttpHeaders({ headers: null })).toBeUndefined();
+    expect(fromHttpHeaders({ 'X-Correlation-ID': 'o-6' })).toBe('o-6');
+    expect(fromHttpHeaders(null)).toBeUndefined();
+    expect(fromHttpEvent({ headers: { 'x-correlation-id': 'o-7' } })).toBe('o-7');
     expect(fromCloudEvent({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toBe(
       '4bf92f3577b34da6a3ce929d0e0e4736',
     );
     expect(fromCloudEvent({ traceparent: 'garbage' })).toBeUndefined();
     expect(fromSqsRecord({})).toBeUndefined();
     expect(fromEventBridge({ detail: { correlationId: 7 } })).toBeUndefined();
+  });
+
+  it('say in their types what they take: headers, or the whole event', () => {
+    const event = { headers: { 'x-correlation-id': 'o-8' }, requestContext: { requestId: 'r' } };
+    // @ts-expect-error the whole event where headers are wanted is a compile error, not a silent miss
+    fromHttpHeaders(event);
+    expect(fromHttpEvent(event)).toBe('o-8');
+    expect(fromHttpHeaders(event.headers)).toBe('o-8');
   });
 });
