@@ -174,6 +174,24 @@ if (want('producer')) {
   console.log(
     `  middleware alone        + ${fmt(producer.cpuOnlyAddedP50, 3)} ms p50, + ${fmt(producer.cpuOnlyAddedP99, 3)} ms p99 (a client that does no I/O)`,
   );
+  const pkg = child('producer-package.ts') as {
+    packages: number;
+    diskMiB: number;
+    bundleBytes: number;
+    byPackage: Record<string, number>;
+  };
+  console.log('\noverdue-producer, installed from its npm pack tarball into an empty service');
+  console.log(
+    `  install               ${pkg.packages} packages, ${fmt(pkg.diskMiB, 1)} MiB (the Kinesis client is nearly all of it)`,
+  );
+  console.log(
+    `  minimal SQS handler   ${fmt(pkg.bundleBytes / 1024, 1)} KB minified, AWS SDK external (target ≤ 60 KB): ${Object.entries(
+      pkg.byPackage,
+    )
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, bytes]) => `${name} ${fmt(bytes / 1024, 1)}`)
+      .join(', ')}`,
+  );
 }
 
 if (want('soak')) {
