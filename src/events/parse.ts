@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { isRecord, nativeEventProblem, parseTime } from '../../packages/producer/src/contract.js';
+import {
+  isRecord,
+  type NativeEvent,
+  nativeEventProblem,
+  parseTime,
+} from '../../packages/producer/src/contract.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import { didYouMean } from '../workflow/suggest.js';
 import {
@@ -61,22 +66,6 @@ const eventBridge = z.looseObject({
     coldStart: z.boolean().optional(),
   }),
 });
-
-/** The native shape, once `nativeEventProblem` found nothing wrong with it. */
-interface NativeEvent {
-  eventId: string;
-  correlationId: string | number;
-  workflow?: string;
-  step: string;
-  status?: TelemetryEvent['status'];
-  time: unknown;
-  source?: string;
-  traceId?: string;
-  attributes?: Record<string, unknown>;
-  error?: string | { name?: string; message?: string };
-  durationMs?: number;
-  coldStart?: boolean;
-}
 
 /** An event being read: mutable, and its workflow and time not yet checked. */
 type Draft = { -readonly [K in keyof Omit<TelemetryEvent, 'workflow' | 'time'>]: TelemetryEvent[K] } & {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +7,11 @@ import type { DevMode } from '../../src/local/dev.js';
 import { LOCAL_NAME } from '../../src/local/dev.js';
 import { instancePk } from '../../src/store/keys.js';
 import { startTestDev, until } from '../local/test-dev.js';
+import { bundle, installedPackages, serviceProject } from '../support/service-project.js';
 
 const run = promisify(execFile);
 const ROOT = resolve('.');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 /** The size target for a minimal instrumented handler, AWS SDK external (issue: ≤ 60 KB minified). */
 const BUNDLE_LIMIT = 60 * 1024;
 
@@ -40,29 +39,7 @@ let project: string;
 
 /** A service's own project: it installs the tarball `npm pack` makes, as a user would. */
 beforeAll(async () => {
-  const out = mkdtempSync(join(tmpdir(), 'overdue-pack-'));
-  await run('npm', ['pack', '-w', 'packages/producer', '--pack-destination', out], { cwd: ROOT });
-  const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz')) as string);
-  project = mkdtempSync(join(tmpdir(), 'overdue-service-'));
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'images', private: true, type: 'module' }),
-  );
-  // --prefer-offline: the packages come from npm's cache, filled by the project's own install.
-  await run(
-    'npm',
-    [
-      'install',
-      tarball,
-      '@middy/core@6',
-      '@types/aws-lambda@8',
-      '@types/node@20',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-    ],
-    { cwd: project },
-  );
+  project = await serviceProject(['@middy/core@6', '@types/aws-lambda@8', '@types/node@20']);
   writeFileSync(
     join(project, 'tsconfig.json'),
     JSON.stringify({
@@ -91,8 +68,7 @@ const typecheck = async (source: string) => {
 
 describe('overdue-producer installed from its tarball', () => {
   it('installs without the monitor: only what a producer needs', async () => {
-    const { stdout } = await run('npm', ['ls', '--all', '--parseable'], { cwd: project });
-    const installed = stdout.trim().split('\n').slice(1);
+    const installed = await installedPackages(project);
     for (const unwanted of ['dynalite', 'kinesalite', 'tsx', 'yaml', 'zod', 'leveldown']) {
       expect(installed.some((p) => p.endsWith(`/node_modules/${unwanted}`))).toBe(false);
     }
@@ -108,20 +84,7 @@ describe('overdue-producer installed from its tarball', () => {
 
   it(`bundles with esbuild (AWS SDK external) to at most ${BUNDLE_LIMIT / 1024} KB minified`, async () => {
     writeFileSync(join(project, 'handler.ts'), HANDLER);
-    await run(
-      ESBUILD,
-      [
-        'handler.ts',
-        '--bundle',
-        '--minify',
-        '--platform=node',
-        '--format=esm',
-        '--target=node22',
-        '--external:@aws-sdk/*',
-        '--outfile=dist/handler.mjs',
-      ],
-      { cwd: project },
-    );
+    await bundle(project, 'handler.ts', 'dist/handler.mjs');
     expect(statSync(join(project, 'dist', 'handler.mjs')).size).toBeLessThanOrEqual(BUNDLE_LIMIT);
   }, 60_000);
 

@@ -31,6 +31,24 @@ export interface TimeLimit {
   readonly because: string;
 }
 
+/** The native shape (design §1), as it is on the wire once `nativeEventProblem` found nothing wrong. */
+export interface NativeEvent {
+  eventId: string;
+  /** A number is read as its decimal string. */
+  correlationId: string | number;
+  workflow?: string;
+  step: string;
+  status?: EventStatus;
+  /** ISO-8601 with an offset, or epoch milliseconds; checked by `parseTime`. */
+  time: unknown;
+  source?: string;
+  traceId?: string;
+  attributes?: Record<string, unknown>;
+  error?: string | { name?: string; message?: string };
+  durationMs?: number;
+  coldStart?: boolean;
+}
+
 /** A plain JSON object: not null, not an array. */
 export const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { DEFAULT_MAX_SKEW_MS, MAX_EVENT_BYTES, nativeEventProblem, parseTime } from './contract.js';
+import {
+  DEFAULT_MAX_SKEW_MS,
+  MAX_EVENT_BYTES,
+  type NativeEvent,
+  nativeEventProblem,
+  parseTime,
+} from './contract.js';
 import { InvalidEventError } from './errors.js';
 import { type SendOptions, sendEvents } from './send.js';
 
 /** A step event as a producer writes it (design §1's native shape); eventId and time may be left out. */
-export interface StepEvent {
+export interface StepEvent extends Omit<NativeEvent, 'eventId' | 'correlationId' | 'time'> {
   correlationId: string;
-  step: string;
-  workflow?: string;
-  status?: 'succeeded' | 'failed' | 'started';
   /** Event time: ISO-8601 with an offset, epoch ms, or a Date. Default: now. */
   time?: string | number | Date;
   /** Default: a random UUID. Set it to make retries of the same step idempotent. */
   eventId?: string;
-  source?: string;
-  traceId?: string;
-  attributes?: Record<string, unknown>;
-  error?: string | { name?: string; message?: string };
-  durationMs?: number;
-  coldStart?: boolean;
 }
 
 export interface EmitterOptions extends SendOptions {

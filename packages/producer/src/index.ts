@@ -6,6 +6,7 @@ export {
   MAX_EVENT_BYTES,
   MAX_ID_LENGTH,
   MAX_TEXT_LENGTH,
+  type NativeEvent,
   nativeEventProblem,
   parseTime,
 } from './contract.js';
