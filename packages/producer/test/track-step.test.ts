@@ -211,6 +211,22 @@ describe('trackBatch: one event per record of an SQS, Kinesis or DynamoDB-stream
     await handler(event, context());
     expect(summary(emitted)).toEqual(['o-100 succeeded', 'o-101 failed']);
   });
+
+  it('knows DynamoDB-stream records by their stream sequence number', async () => {
+    const { emitter, emitted } = memoryEmitter();
+    const event = {
+      Records: ['7', '8', '9'].map((seq) => ({
+        eventID: `e-${seq}`,
+        dynamodb: { SequenceNumber: seq, Keys: { orderId: { S: 'o-9' } } },
+      })),
+    };
+    const handler = middy(async (_: typeof event) => ({ batchItemFailures: [{ itemIdentifier: '9' }] })).use(
+      trackBatch({ step: 'order.saved', correlationIdPath: 'dynamodb.Keys.orderId.S', emitter }),
+    );
+    await handler(event, context());
+    expect(summary(emitted)).toEqual(['o-9 succeeded', 'o-9 succeeded', 'o-9 failed']);
+    expect(new Set(emitted.map((e) => e.eventId)).size).toBe(3);
+  });
 });
 
 describe('trackRecord: Powertools batch record handlers report their own step', () => {
