@@ -59,10 +59,11 @@ export function describeAlert(alert: Alert): string {
     case 'step_overdue': {
       // Not "has a successful event": a counted step can have some and still be missing.
       const done = alert.step !== null && !alert.missing.includes(alert.step);
+      const count = alert.count ? `${alert.count.seen} of ${alert.count.needed}, ` : '';
       parts.push(
         done
           ? `done ${formatDuration(alert.lateByMs)} late`
-          : `missing, ${formatDuration(alert.lateByMs)} past its deadline`,
+          : `missing, ${count}${formatDuration(alert.lateByMs)} past its deadline`,
       );
       break;
     }

@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Severity } from '../workflow/schema.js';
 import type { InstanceStatus } from './instance.js';
 
-export type AlertKind =
-  | 'step_overdue'
-  | 'workflow_timed_out'
-  | 'completed_late'
-  | 'workflow_failed'
-  | 'workflow_incomplete'
-  | 'out_of_order'
-  | 'monitor_lagging';
+export const ALERT_KINDS = [
+  'step_overdue',
+  'workflow_timed_out',
+  'completed_late',
+  'workflow_failed',
+  'workflow_incomplete',
+  'out_of_order',
+  'monitor_lagging',
+] as const;
+
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface TimelineEntry {
   step: string;
@@ -43,6 +46,8 @@ export interface Alert {
   traceIds: string[];
   /** Trace IDs left out between the first and the last ones kept. */
   traceIdsTrimmed?: number;
+  /** For a counted step (a fan-out): how many of the events it needs had come when it was raised. */
+  count?: { seen: number; needed: number };
 }
 
 /**

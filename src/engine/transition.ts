@@ -536,7 +536,20 @@ function raise(
   const dropped = trimmed + (instance.tlx ?? 0);
   if (dropped > 0) alert.timelineTrimmed = dropped;
   if (traces.trimmed > 0) alert.traceIdsTrimmed = traces.trimmed;
+  const counted = step === null ? undefined : countOf(instance, workflow, step);
+  if (counted !== undefined) alert.count = counted;
   alerts.push(alert);
+}
+
+/** A counted step's progress: successes so far against the count (undefined while the count is unknown). */
+function countOf(instance: Instance, workflow: WorkflowModel, name: string): Alert['count'] {
+  const index = workflow.stepIndex.get(name);
+  const count = index === undefined ? undefined : (workflow.steps[index] as StepModel).count;
+  if (count === undefined) return undefined;
+  const needed = 'fixed' in count ? count.fixed : instance.need && own(instance.need, name);
+  if (needed === undefined) return undefined;
+  const seen = (instance.hits && own(instance.hits, name))?.length ?? 0;
+  return { seen: Math.min(seen, needed), needed };
 }
 
 /** Required steps not done yet, in workflow order. */

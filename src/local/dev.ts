@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -84,6 +85,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
   try {
     snsEndpoint = await sink.start(options.snsPort);
     await createTable(emulators.dynamodb, LOCAL_NAME);
+    await new DynamoDbStore(emulators.dynamodb, LOCAL_NAME).noteLocalConfig(resolve(options.configFile));
     await createStream(emulators.kinesis, LOCAL_NAME, LOCAL_SHARDS);
   } catch (error) {
     await Promise.all([sink.stop(), emulators.stop()]);
@@ -225,6 +227,8 @@ export function readyBanner(dev: DevMode, options: DevOptions): string {
     '',
     `Sweeping every ${options.sweepEveryMs / 1000}s.${options.demo ? ' Demo traffic is on (--no-demo turns it off).' : ''} Ctrl-C stops everything.`,
     '',
+    'T (UTC)   KIND                 WORKFLOW  CORRELATION ID  STEP  WHAT  [SEVERITY]',
+    '          T: the observed (event) time at which the monitor raised the alert',
   ].join('\n');
 }
 

@@ -71,6 +71,7 @@ export class Replayer {
     (a, b) => a.model.name < b.model.name || (a.model.name === b.model.name && a.instance.id < b.instance.id),
   );
   private readonly alerts: Alert[] = [];
+  private alertCount = 0;
   private readonly invalidLines: InvalidLine[] = [];
   private readonly stats = {
     lines: 0,
@@ -87,7 +88,11 @@ export class Replayer {
    */
   constructor(
     private readonly config: WorkflowConfig,
-    private readonly options: { maxSkewMs?: number } = {},
+    private readonly options: {
+      maxSkewMs?: number;
+      /** Receives each alert as it is raised, which the replayer then does not keep (streaming output). */
+      onAlert?: (alert: Alert) => void;
+    } = {},
   ) {
     for (const [name, model] of config.workflows) this.live.set(name, { model, instances: new Map() });
   }
@@ -131,7 +136,7 @@ export class Replayer {
     const result = applyEvent(entry?.instance, event, model, this.observed, hash);
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
-    for (const alert of result.alerts) this.alerts.push(alert);
+    for (const alert of result.alerts) this.raise(alert);
     if (entry === undefined) {
       const fresh: Live = { instance: result.instance, model, queued: undefined };
       instances.set(event.correlationId, fresh);
@@ -160,10 +165,16 @@ export class Replayer {
       stats: {
         ...this.stats,
         instances: instances.length,
-        alerts: this.alerts.length,
+        alerts: this.alertCount,
         observedTime: Number.isFinite(this.observed) ? new Date(this.observed).toISOString() : null,
       },
     };
+  }
+
+  private raise(alert: Alert): void {
+    this.alertCount++;
+    if (this.options.onAlert) this.options.onAlert(alert);
+    else this.alerts.push(alert);
   }
 
   /** Advances observed time, processing every deadline final by then in global deadline order. */
@@ -174,7 +185,7 @@ export class Replayer {
       entry.queued = undefined;
       const endedBefore = entry.instance.end;
       const { alerts } = advance(entry.instance, entry.model, this.observed, { once: true });
-      for (const alert of alerts) this.alerts.push(alert);
+      for (const alert of alerts) this.raise(alert);
       this.track(entry, endedBefore);
     }
     this.expire();

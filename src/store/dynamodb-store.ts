@@ -21,6 +21,7 @@ import {
   INSTANCE_SK,
   indexShard,
   LAG_SK,
+  LOCAL_CONFIG_SK,
   MONITOR_PK,
   quarantinePk,
   SECRET_PK,
@@ -291,6 +292,30 @@ export class DynamoDbStore implements StateStore {
       throw this.failure('PutItem', error, `${MONITOR_PK}/${LAG_SK}`);
     }
     state.version += 1;
+  }
+
+  /** `overdue dev` notes the workflow file it runs, so that `trace` against it needs no --config. */
+  async noteLocalConfig(file: string): Promise<void> {
+    await this.call('PutItem', () =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { pk: { S: MONITOR_PK }, sk: { S: LOCAL_CONFIG_SK }, file: { S: file } },
+        }),
+      ),
+    );
+  }
+
+  async localConfig(): Promise<string | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: LOCAL_CONFIG_SK } },
+        }),
+      ),
+    );
+    return out.Item?.file?.S;
   }
 
   async getHeartbeatKey(): Promise<Uint8Array | undefined> {

@@ -8,6 +8,8 @@ export const INSTANCE_SK = 'I';
 export const WATERMARK_PK = 'W';
 export const MONITOR_PK = 'M';
 export const LAG_SK = 'lag';
+/** `M / dev`: the workflow file `overdue dev` runs (local tables only). */
+export const LOCAL_CONFIG_SK = 'dev';
 /** The deployment's heartbeat secret: `K / heartbeat`. */
 export const SECRET_PK = 'K';
 export const HEARTBEAT_KEY_SK = 'heartbeat';

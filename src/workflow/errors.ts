@@ -13,6 +13,9 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}${where} ${issue.message}`;
 }
 
+/** Problems printed in an error message; a file with hundreds has a bigger problem than any of them. */
+const SHOWN = 20;
+
 /** A workflow file that cannot be used; carries every problem found, not just the first. */
 export class WorkflowFileError extends Error {
   override readonly name = 'WorkflowFileError';
@@ -20,7 +23,11 @@ export class WorkflowFileError extends Error {
 
   constructor(file: string, issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super(`${file}: ${count}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`, options);
+    // The first ones are enough to act on; all of them stay on `issues` (validate --json lists them).
+    const shown = issues.slice(0, SHOWN).map((i) => `  ${formatIssue(i)}`);
+    if (issues.length > SHOWN)
+      shown.push(`  … and ${issues.length - SHOWN} more (validate --json lists them all)`);
+    super(`${file}: ${count}\n${shown.join('\n')}`, options);
     this.issues = issues;
   }
 }

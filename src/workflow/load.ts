@@ -23,6 +23,20 @@ export function loadWorkflowFile(file: string): WorkflowConfig {
 
 /** Validates workflow file text; `file` is only used to name it in errors. */
 export function parseWorkflowFile(text: string, file = 'workflows.yml'): WorkflowConfig {
+  // A file of events given as the workflow file (swapped --config and --events) would otherwise
+  // report a YAML problem on every line: say what it is instead.
+  if (looksLikeNdjson(text)) {
+    throw new WorkflowFileError(file, [
+      {
+        file,
+        path: '',
+        line: 1,
+        column: 1,
+        message:
+          'this looks like NDJSON telemetry events, not a workflow file: were --config and --events swapped?',
+      },
+    ]);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const position = (offset: number) => {
@@ -34,7 +48,7 @@ export function parseWorkflowFile(text: string, file = 'workflows.yml'): Workflo
   const syntax: ConfigIssue[] = [];
   for (const error of doc.errors) {
     if (error.code === 'DUPLICATE_KEY') {
-      const key = text.slice(error.pos[0], error.pos[1]).split(':')[0]?.trim() ?? '';
+      const key = keyAt(text, error.pos[0]);
       const message = `duplicate key ${JSON.stringify(key)}: each key, workflow and step name may appear only once in a map; rename or merge the two`;
       keyIssues.push({ file, path: '', ...position(error.pos[0]), message });
     } else {
@@ -88,23 +102,43 @@ export function parseWorkflowFile(text: string, file = 'workflows.yml'): Workflo
 }
 
 /**
- * Unknown keys are already reported; dropping them lets the cross-checks of the same workflow run too,
- * so that one pass over the file reports everything.
+ * Structural problems are already reported; dropping what they point at (an unknown key, a bad
+ * duration) lets the cross-checks of the rest of the workflow run too, so that one pass over the
+ * file reports both kinds. Gives up (undefined) when what is left is still not a workflow.
  */
 function parseIgnoringUnknownKeys(raw: unknown) {
   let parsed = workflowSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  if (!parsed.error.issues.every((i) => i.code === 'unrecognized_keys')) return undefined;
+  if (parsed.success || !isRecord(raw)) return parsed.success ? parsed.data : undefined;
   const copy = structuredClone(raw) as Record<string, unknown>;
-  for (const issue of parsed.error.issues) {
-    if (issue.code !== 'unrecognized_keys') continue;
-    let target: unknown = copy;
-    for (const key of issue.path) target = (target as Record<PropertyKey, unknown>)[key];
-    for (const key of issue.keys) delete (target as Record<string, unknown>)[key];
+  for (let round = 0; round < 5 && !parsed.success; round++) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      if (issue.code === 'unrecognized_keys') {
+        const target = at(copy, path);
+        if (isRecord(target)) for (const key of issue.keys) delete target[key];
+        continue;
+      }
+      const last = path.at(-1);
+      const parent = at(copy, path.slice(0, -1));
+      if (last === undefined || (path.length === 1 && REQUIRED_WORKFLOW_KEYS.has(String(last))))
+        return undefined;
+      if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+      else if (isRecord(parent)) delete parent[last];
+    }
+    parsed = workflowSchema.safeParse(copy);
   }
-  parsed = workflowSchema.safeParse(copy);
   return parsed.success ? parsed.data : undefined;
 }
+
+/** Without these there is no workflow to cross-check. */
+const REQUIRED_WORKFLOW_KEYS = new Set(['start', 'deadline']);
+
+const at = (root: unknown, path: readonly (string | number)[]): unknown =>
+  path.reduce<unknown>(
+    (node, key) =>
+      isRecord(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined,
+    root,
+  );
 
 function readDefaults(data: unknown): Defaults {
   const parsed = defaultsSchema.safeParse(isRecord(data) ? (data.defaults ?? {}) : {});
@@ -208,4 +242,33 @@ function locate(
 /** `workflows.order.fail[0]`: keys joined by dots, list positions in brackets. */
 export function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** The key a YAML error points at: the rest of its line up to the `:` (quotes taken off). */
+function keyAt(text: string, offset: number): string {
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(offset, end === -1 ? undefined : end).trim();
+  const quoted = /^(["'])(.*?)\1\s*:/.exec(line);
+  if (quoted) return quoted[2] as string;
+  const colon = line.search(/:(\s|$)/);
+  return (colon === -1 ? line : line.slice(0, colon)).trim();
+}
+
+/** True when the first two non-blank lines are each a JSON object: events, not YAML. */
+function looksLikeNdjson(text: string): boolean {
+  const lines = text
+    .split('\n', 50)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .slice(0, 2);
+  if (lines.length === 0) return false;
+  return lines.every((l) => {
+    if (!l.startsWith('{')) return false;
+    try {
+      const v: unknown = JSON.parse(l);
+      return isRecord(v) && !('workflows' in v) && !('version' in v);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -19,6 +19,9 @@ const duration = z
   .meta({
     description: 'A duration: 500ms, 30s, 15m, 2h, 7d, or ISO-8601 such as PT15M.',
     pattern: DURATION_PATTERN,
+    // What editors (VS Code, yaml-language-server) show instead of the raw regular expression.
+    patternErrorMessage:
+      'Not a duration: write 500ms, 30s, 15m, 2h, 7d (decimals allowed), or ISO-8601 such as PT15M.',
   });
 
 const severity = z.enum(SEVERITIES, {

@@ -83,7 +83,9 @@ describe('overdue replay', () => {
       'overdue: cannot read --events examples: not a file\n',
     );
     expect((await cli(['frobnicate'])).code).toBe(2);
-    expect((await cli(['validate', '--conf', 'x'])).stderr).toMatch(/^overdue: Unknown option '--conf'/);
+    expect((await cli(['validate', '--conf', 'x'])).stderr).toMatch(
+      /^overdue: unknown option '--conf'\n\(Did you mean --config\?\)/,
+    );
   });
 });
 

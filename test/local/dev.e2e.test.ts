@@ -103,6 +103,10 @@ describe('overdue dev, end to end', () => {
     expect(fan?.hits?.picked).toHaveLength(1);
     expect(fan?.st).toBe('timed_out');
     expect(printed.some((line) => line.includes('STEP_OVERDUE') && line.includes('o-late'))).toBe(true);
+    // A fan-out short of its count says how short.
+    expect(printed.some((line) => /STEP_OVERDUE .* o-fan {2}picked {2}missing, 1 of 2, /.test(line))).toBe(
+      true,
+    );
     // --alerts: every record as published, one JSON line each.
     const lines = readFileSync(alertsFile, 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l))).toEqual(dev.alerts);
@@ -168,6 +172,20 @@ describe('overdue dev, end to end', () => {
       '{"this is": "not an event"}',
     ]);
     expect((await cli(['trace', 'o-nobody', '--config', config])).code).toBe(1);
+    // Against dev mode, trace needs no --config: dev notes the file it runs in its table.
+    const plain = await cli(['trace', 'o-trace']);
+    expect(plain.stdout).toMatch(/^order {2}o-trace {2}running/);
+    const json = JSON.parse((await cli(['trace', 'o-trace', '--json'])).stdout);
+    expect(json.instances[0]).toMatchObject({
+      workflow: 'order',
+      correlationId: 'o-trace',
+      status: 'running',
+    });
+    expect(json.instances[0].steps.map((s: { step: string }) => s.step)).toEqual([
+      'paid',
+      'picked',
+      'shipped',
+    ]);
   }, 30_000);
 
   it('raises for a backfill of hours-old events exactly what replay --drain raises for the file', async () => {

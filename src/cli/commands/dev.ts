@@ -1,0 +1,89 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { type DevOptions, readyBanner, startDev } from '../../local/dev.js';
+import { loadWorkflowFile } from '../../workflow/load.js';
+import { UsageError } from '../errors.js';
+import { duration, type ExitCode, type Io, port } from '../io.js';
+
+export const DEMO_WORKFLOWS = fileURLToPath(new URL('../../../examples/demo-workflows.yml', import.meta.url));
+const DEMO_NEEDS = ['order-fulfilment', 'user-signup'];
+
+interface DevFlags {
+  config?: string;
+  demo: boolean;
+  alerts?: string;
+  kinesisPort?: string;
+  dynamodbPort?: string;
+  snsPort?: string;
+  sweepEvery?: string;
+  maxSkew?: string;
+}
+
+export function registerDev(program: Command, io: Io, done: (code: ExitCode) => void): void {
+  program
+    .command('dev')
+    .description(
+      'run the whole monitor on this machine (embedded DynamoDB and Kinesis emulators), with demo traffic',
+    )
+    .option('-c, --config <file>', 'the workflow file (default: the demo workflows)')
+    .option('--no-demo', 'no demo traffic')
+    .option('--alerts <file>', 'append each alert record to this file as NDJSON')
+    .option('--kinesis-port <n>', 'Kinesis emulator port (default 4567; 0 picks a free one)')
+    .option('--dynamodb-port <n>', 'DynamoDB emulator port (default 8000; 0 picks a free one)')
+    .option('--sns-port <n>', 'local SNS endpoint port (default: a free one)')
+    .option('--sweep-every <duration>', 'how often the sweeper runs (default 2s)')
+    .option('--max-skew <duration>', 'how far ahead of its arrival an event time may be (default 2m)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ overdue dev                                   # the demo: alerts within seconds
+  $ overdue dev --config workflows.yml --no-demo  # your workflows, your traffic (overdue send)
+
+Ctrl-C stops it and everything it started.`,
+    )
+    .action(async (flags: DevFlags) => done(await dev(flags, io)));
+}
+
+async function dev(flags: DevFlags, io: Io): Promise<ExitCode> {
+  const configFile = flags.config ?? DEMO_WORKFLOWS;
+  let demo = flags.demo;
+  const config = loadWorkflowFile(configFile); // a bad file fails here, before anything starts
+  const lacking = DEMO_NEEDS.filter((w) => !config.workflows.has(w));
+  if (demo && lacking.length > 0) {
+    io.out.write(
+      `Demo traffic is off: it plays examples/demo-workflows.yml, and ${configFile} has no ${lacking.join(' or ')}.\n`,
+    );
+    demo = false;
+  }
+  const options: DevOptions = {
+    configFile,
+    demo,
+    alertsFile: flags.alerts,
+    kinesisPort: port(flags.kinesisPort, 4567, '--kinesis-port'),
+    dynamodbPort: port(flags.dynamodbPort, 8000, '--dynamodb-port'),
+    snsPort: port(flags.snsPort, 0, '--sns-port'),
+    sweepEveryMs: duration(flags.sweepEvery, '2s', '--sweep-every'),
+    maxSkewMs: duration(flags.maxSkew, '2m', '--max-skew'),
+    print: (text) => io.out.write(`${text}\n`),
+    color: io.out.isTTY === true && !process.env.NO_COLOR,
+  };
+  let mode: Awaited<ReturnType<typeof startDev>>;
+  try {
+    mode = await startDev(options);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/ in use: /.test(message)) throw new UsageError(message);
+    throw error;
+  }
+  io.out.write(readyBanner(mode, options));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  io.out.write('\nstopping…\n');
+  await mode.stop();
+  io.out.write(`stopped: ${mode.alerts.length} alerts published.\n`);
+  return 0;
+}

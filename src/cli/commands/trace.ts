@@ -1,0 +1,113 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import { httpHandler } from '../../aws/clients.js';
+import { iso } from '../../engine/alert.js';
+import { deadlinesOf, timelineOf } from '../../engine/transition.js';
+import { LOCAL_NAME } from '../../local/dev.js';
+import type { StoredInstance } from '../../runtime/ports.js';
+import { DynamoDbStore } from '../../store/dynamodb-store.js';
+import { instancePk } from '../../store/keys.js';
+import { loadWorkflowFile } from '../../workflow/load.js';
+import type { WorkflowModel } from '../../workflow/model.js';
+import { UsageError } from '../errors.js';
+import { type ExitCode, type Io, reach } from '../io.js';
+import { traceReport } from '../trace-report.js';
+
+interface TraceOptions {
+  workflow?: string;
+  config?: string;
+  table?: string;
+  json?: boolean;
+}
+
+export const tableName = (flag: string | undefined) => flag ?? process.env.OVERDUE_TABLE ?? LOCAL_NAME;
+
+export function registerTrace(program: Command, io: Io, done: (code: ExitCode) => void): void {
+  program
+    .command('trace')
+    .description('explain a stored instance: timeline, gaps, deadlines, what is pending, alerts raised')
+    .argument('<correlationId>', 'the instance to explain')
+    .option('-w, --workflow <name>', 'only this workflow (default: every workflow of the file)')
+    .option(
+      '-c, --config <file>',
+      'the workflow file the monitor runs (default against overdue dev: the one it runs)',
+    )
+    .option('--table <name>', 'the monitor table (default: OVERDUE_TABLE, else overdue-local)')
+    .option('--json', 'print the instances as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ overdue trace o-17                                  # against overdue dev
+  $ OVERDUE_TABLE=overdue-prod-OverdueTable-1AB2 overdue trace o-17 --config workflows.yml
+
+Exit codes: 0 found, 1 no such instance, 2 usage error (no region, nothing listening, no --config).`,
+    )
+    .action(async (correlationId: string, options: TraceOptions) =>
+      done(await trace(correlationId, options, io)),
+    );
+}
+
+async function trace(correlationId: string, options: TraceOptions, io: Io): Promise<ExitCode> {
+  const table = tableName(options.table);
+  const store = new DynamoDbStore(new DynamoDBClient({ requestHandler: httpHandler() }), table);
+  let file = options.config;
+  if (file === undefined) {
+    // Only overdue dev records its file in its table; against AWS the file must be named.
+    file = await reach(() => store.localConfig(), 'DynamoDB');
+    if (file === undefined) {
+      throw new UsageError(
+        `--config FILE is required: the workflow file the monitor with table ${table} runs`,
+      );
+    }
+  }
+  const config = loadWorkflowFile(file);
+  const workflows = options.workflow ? [options.workflow] : [...config.workflows.keys()];
+  const found = await reach(
+    () =>
+      store.getInstances(
+        workflows.map((w) => instancePk(w, correlationId)),
+        { consistent: true },
+      ),
+    'DynamoDB',
+  );
+  if (found.size === 0) {
+    io.err.write(`overdue: no instance ${correlationId} of ${workflows.join(', ')} in table ${table}\n`);
+    return 1;
+  }
+  const now = Date.now();
+  const stored = [...found.values()];
+  if (options.json) {
+    const instances = stored.map((s) => traceJson(s, config.workflows.get(s.instance.wf)));
+    io.out.write(`${JSON.stringify({ instances }, null, 2)}\n`);
+  } else {
+    io.out.write(stored.map((s) => traceReport(s, config.workflows.get(s.instance.wf), now)).join('\n'));
+  }
+  return 0;
+}
+
+/** What `trace --json` prints for one instance. */
+function traceJson(stored: StoredInstance, model: WorkflowModel | undefined) {
+  const { instance } = stored;
+  const at = (t: number | undefined) => (t === undefined ? null : iso(t));
+  const deadlines = model ? deadlinesOf(instance, model) : undefined;
+  return {
+    workflow: instance.wf,
+    correlationId: instance.id,
+    status: instance.st,
+    late: instance.late === true,
+    version: stored.version,
+    timeline: model ? timelineOf(instance, model) : [],
+    timelineTrimmed: instance.tlx ?? 0,
+    origin: at(deadlines?.origin),
+    workflowDeadline: at(deadlines?.workflow),
+    steps: (deadlines?.steps ?? [])
+      .filter((s) => s.expected)
+      .map((s) => ({ step: s.step, required: s.required, done: at(s.done), deadline: at(s.deadline) })),
+    alertsRaised: instance.fired ?? [],
+    pending: stored.pending.map((a) => ({ alertId: a.alertId, kind: a.kind, step: a.step })),
+    nextWakeUp: at(instance.wk),
+    unknownStepEvents: instance.ign ?? 0,
+    notes: instance.notes ?? [],
+  };
+}
