@@ -9,7 +9,7 @@ import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 // `npm run bench -- soak latency` runs only those sections; no argument runs them all.
-const SECTIONS = ['engine', 'consumer', 'sweeper', 'latency', 'producer', 'soak'];
+const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak'];
 const only = process.argv.slice(2);
 for (const name of only) {
   if (!SECTIONS.includes(name)) {
@@ -88,6 +88,43 @@ if (want('engine')) {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (want('cli')) {
+  // overdue replay end to end, through bin/overdue.js, on the same workload written to a file.
+  const cliDir = mkdtempSync(join(tmpdir(), 'overdue-bench-cli-'));
+  try {
+    const file = join(cliDir, 'events.ndjson');
+    const out = createWriteStream(file);
+    for (const event of benchEvents(INSTANCES)) {
+      if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    const cli = child('replay-cli.ts', file) as {
+      inputMiB: number;
+      jsonMiB: number;
+      events: number;
+      alerts: number;
+      parseBest: number;
+      jsonBest: number;
+      humanBest: number;
+      jsonOverParse: number;
+      humanOverJson: number;
+    };
+    console.log(
+      `\noverdue replay --drain through bin/overdue.js (${fmt(cli.inputMiB, 1)} MiB, ${fmt(cli.events)} events, ${fmt(cli.alerts)} alerts; output to a file; median of 5 alternating)`,
+    );
+    console.log(`  read + JSON.parse     ${fmt(cli.parseBest * 1000)} ms best (a process of its own)`);
+    console.log(
+      `  --json                ${fmt(cli.jsonBest * 1000)} ms best, ${fmt(cli.jsonOverParse, 2)}× read + parse (target ≤ 3×); ${fmt(cli.jsonMiB, 1)} MiB written`,
+    );
+    console.log(
+      `  human report          ${fmt(cli.humanBest * 1000)} ms best, ${fmt(cli.humanOverJson, 2)}× the --json run (target ≤ 1.2×)`,
+    );
+  } finally {
+    rmSync(cliDir, { recursive: true, force: true });
   }
 }
 
