@@ -1,19 +1,26 @@
+import { awsClients } from '../src/aws/clients.js';
+import { composeConsumer } from '../src/aws/compose.js';
+import { consumerEnvironment, parseEnvironment } from '../src/aws/environment.js';
 import { consumerHandler } from '../src/aws/handlers.js';
 import { lambdaWiring } from '../src/aws/wiring.js';
-import { consumerEnvironment, parseEnvironment } from '../src/runtime/environment.js';
 
 // Cold start: a bad environment or workflow file fails here, once, with the reason in the log.
 const env = parseEnvironment(consumerEnvironment, process.env);
-const { deps, logger, metrics } = lambdaWiring('consumer', env);
+const { config, logger, metrics, observability } = lambdaWiring('consumer', env);
 
 export const handler = consumerHandler(
-  {
-    ...deps,
-    quarantineRetentionMs: env.QUARANTINE_RETENTION,
-    logPayloads: env.LOG_PAYLOADS,
-    maxSkewMs: env.MAX_SKEW,
-    cache: { watermarks: new Map() },
-  },
+  composeConsumer(
+    awsClients(),
+    {
+      config,
+      tableName: env.TABLE_NAME,
+      topicArn: env.TOPIC_ARN,
+      quarantineRetentionMs: env.QUARANTINE_RETENTION,
+      logPayloads: env.LOG_PAYLOADS,
+      maxSkewMs: env.MAX_SKEW,
+    },
+    observability,
+  ),
   logger,
   metrics,
 );

@@ -1,21 +1,26 @@
+import { awsClients } from '../src/aws/clients.js';
+import { composeSweeper } from '../src/aws/compose.js';
+import { parseEnvironment, sweeperEnvironment } from '../src/aws/environment.js';
 import { sweeperHandler } from '../src/aws/handlers.js';
 import { lambdaWiring } from '../src/aws/wiring.js';
-import { parseEnvironment, sweeperEnvironment } from '../src/runtime/environment.js';
-import { KinesisHeartbeats } from '../src/stream/kinesis-heartbeats.js';
 
 // Cold start: a bad environment or workflow file fails here, once, with the reason in the log.
 const env = parseEnvironment(sweeperEnvironment, process.env);
-const { deps, clients, logger, metrics } = lambdaWiring('sweeper', env);
+const { config, logger, metrics, observability } = lambdaWiring('sweeper', env);
 
 export const handler = sweeperHandler(
-  {
-    ...deps,
-    heartbeats: new KinesisHeartbeats(clients.kinesis, env.STREAM_NAME),
-    lagThresholdMs: env.LAG_THRESHOLD,
-    lagSeverity: env.LAG_SEVERITY,
-    streamName: env.STREAM_NAME,
-    cache: {},
-  },
+  composeSweeper(
+    awsClients(),
+    {
+      config,
+      tableName: env.TABLE_NAME,
+      topicArn: env.TOPIC_ARN,
+      streamName: env.STREAM_NAME,
+      lagThresholdMs: env.LAG_THRESHOLD,
+      lagSeverity: env.LAG_SEVERITY,
+    },
+    observability,
+  ),
   { everyMs: env.SWEEP_EVERY, safetyMarginMs: env.SAFETY_MARGIN },
   logger,
   metrics,

@@ -18,8 +18,9 @@ export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
   }));
 }
 
-export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics: Metrics) {
-  return middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+/** `metrics` is optional: dev mode has no CloudWatch to flush embedded metrics to. */
+export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics?: Metrics) {
+  const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const result = await consumeBatch(toStreamRecords(event), deps);
     logger.info('batch processed', {
       records: event.Records.length,
@@ -33,9 +34,8 @@ export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics: Met
       batchItemFailures:
         result.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: result.failedSequenceNumber }],
     };
-  })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
 export interface SweeperOptions {
@@ -43,13 +43,17 @@ export interface SweeperOptions {
   safetyMarginMs: number;
 }
 
-export function sweeperHandler(deps: SweeperDeps, options: SweeperOptions, logger: Logger, metrics: Metrics) {
-  return middy(async (_event: unknown, context: Context): Promise<SweepResult[]> => {
+export function sweeperHandler(
+  deps: SweeperDeps,
+  options: SweeperOptions,
+  logger: Logger,
+  metrics?: Metrics,
+) {
+  const handler = middy(async (_event: unknown, context: Context): Promise<SweepResult[]> => {
     const stopBy = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
     const results = await sweepRepeatedly(deps, { everyMs: options.everyMs, stopBy });
     for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
     return results;
-  })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Severity } from '../workflow/schema.js';
 import type { InstanceStatus } from './instance.js';
 
@@ -75,10 +76,10 @@ export function alertId(
   kind: AlertKind,
   step: string | null,
 ): string {
-  return createHash('sha256')
-    .update(`${workflow}\u0000${correlationId}\u0000${kind}\u0000${step ?? ''}`)
-    .digest('hex')
-    .slice(0, 32);
+  // A pure-JavaScript SHA-256 (noble): the engine stays free of Node modules, the IDs stay the same.
+  return bytesToHex(
+    sha256(utf8ToBytes(`${workflow}\u0000${correlationId}\u0000${kind}\u0000${step ?? ''}`)),
+  ).slice(0, 32);
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -3,18 +3,16 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { KinesisStreamBatchResponse } from 'aws-lambda';
-import { SnsPublisher } from '../alerts/sns-publisher.js';
 import { httpHandler } from '../aws/clients.js';
+import { composeConsumer, composeSweeper } from '../aws/compose.js';
 import { consumerHandler, sweeperHandler } from '../aws/handlers.js';
 import type { Alert } from '../engine/alert.js';
 import { DEFAULT_MAX_SKEW_MS } from '../events/telemetry.js';
 import type { LogSink, MetricsSink } from '../runtime/ports.js';
 import { DynamoDbStore } from '../store/dynamodb-store.js';
-import { KinesisHeartbeats } from '../stream/kinesis-heartbeats.js';
 import { loadWorkflowFile } from '../workflow/load.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import { formatAlert } from './alert-printer.js';
@@ -92,17 +90,18 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
     throw error;
   }
 
-  // The handlers' own Powertools output (batch summaries, EMF metrics) would drown the alerts.
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // The handlers' own Powertools output (batch summaries) would drown the alerts; and there is no
+  // CloudWatch here to flush embedded metrics to, so the handlers get no metrics middleware.
   const logger = new Logger({ serviceName: 'overdue-local', logLevel: 'ERROR' });
-  const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const metrics = new Metrics({ namespace: 'overdue-local', logger: silent });
   const log: LogSink = {
     info() {},
     warn: (message, fields) => options.print(paint('yellow', `${clock()}  ${message}  ${brief(fields)}`)),
     error: (message, fields) => options.print(paint('red', `${clock()}  ${message}  ${brief(fields)}`)),
   };
-  const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
+  const observability = {
+    logger: log,
+    metrics: { count() {}, timing() {}, gauge() {} } satisfies MetricsSink,
+  };
   const dynamodb = new DynamoDBClient({
     requestHandler: httpHandler(),
     endpoint: emulators.dynamodbEndpoint,
@@ -115,33 +114,36 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
     credentials: CREDENTIALS,
     requestHandler: httpHandler(),
   });
-  const store = new DynamoDbStore(dynamodb, LOCAL_NAME);
-  const publisher = new SnsPublisher(sns, LOCAL_TOPIC);
-  const shared = { config, store, publisher, metrics: noMetrics, logger: log, clock: Date.now };
+  const clients = { dynamodb, sns, kinesis: emulators.kinesis };
+  const common = { config, tableName: LOCAL_NAME, topicArn: LOCAL_TOPIC };
   const consumer = consumerHandler(
-    {
-      ...shared,
-      quarantineRetentionMs: 86_400_000,
-      logPayloads: false,
-      maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS,
-      cache: { watermarks: new Map() },
-    },
+    composeConsumer(
+      clients,
+      {
+        ...common,
+        quarantineRetentionMs: 86_400_000,
+        logPayloads: false,
+        maxSkewMs: options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS,
+      },
+      observability,
+    ),
     logger,
-    metrics,
   );
   const sweeper = sweeperHandler(
-    {
-      ...shared,
-      heartbeats: new KinesisHeartbeats(emulators.kinesis, LOCAL_NAME),
-      lagThresholdMs: options.lagThresholdMs ?? 30_000,
-      lagSeverity: 'high',
-      streamName: LOCAL_NAME,
-      cache: {},
-    },
+    composeSweeper(
+      clients,
+      {
+        ...common,
+        streamName: LOCAL_NAME,
+        lagThresholdMs: options.lagThresholdMs ?? 30_000,
+        lagSeverity: 'high',
+      },
+      observability,
+    ),
     { everyMs: 0, safetyMarginMs: 0 },
     logger,
-    metrics,
   );
+  const store = new DynamoDbStore(dynamodb, LOCAL_NAME);
 
   const stopping = new AbortController();
   const newPoller = () =>

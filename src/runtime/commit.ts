@@ -1,8 +1,7 @@
 import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import { fitOutbox, fitToItemLimit } from '../store/item-limit.js';
 import type { WorkflowModel } from '../workflow/model.js';
-import type { AlertPublisher, LogSink, MetricsSink, StateStore, StoredInstance } from './ports.js';
+import type { AlertPublisher, InstanceStore, LogSink, MetricsSink, StoredInstance } from './ports.js';
 
 /** Retention when the workflow that wrote an instance is no longer in the file. */
 const FALLBACK_RETENTION_MS = 7 * 24 * 3600_000;
@@ -24,17 +23,18 @@ export function expiresAt(
 
 /** Writes the instance and its outbox in one conditional put. Throws VersionConflictError on a race. */
 export async function commit(
-  store: StateStore,
+  store: InstanceStore,
   stored: StoredInstance,
   model: WorkflowModel | undefined,
   now: number,
 ): Promise<void> {
-  fitOutbox(stored.pending);
-  await store.putInstance(stored, fitToItemLimit(stored.instance), expiresAt(stored.instance, model, now));
+  const written = await store.putInstance(stored, expiresAt(stored.instance, model, now));
+  stored.version = written.version;
+  stored.indexed = written.indexed;
 }
 
 export interface PublishDeps {
-  store: StateStore;
+  store: InstanceStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
@@ -81,7 +81,8 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
         try {
           // False when the item moved on since: the alert stays pending and goes out again later,
           // which subscribers drop by alertId. At least once, never lost.
-          await deps.store.clearPending(s, result.published);
+          const cleared = await deps.store.clearPending(s, result.published);
+          if (cleared) Object.assign(s, cleared);
         } catch (error) {
           deps.logger.warn('could not clear published alerts; they will be sent again', {
             correlationId: s.instance.id,

@@ -4,15 +4,14 @@ import { advance, applyEvent, eventHash, isDuplicate, newInstance, nextWake } fr
 import { parseEvent } from '../events/parse.js';
 import type { InvalidReason, TelemetryEvent } from '../events/telemetry.js';
 import { mapLimit } from '../shared/map-limit.js';
-import { VersionConflictError } from '../store/errors.js';
-import { instancePk } from '../store/keys.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
 import { commit, type PublishDeps, publishPending } from './commit.js';
+import { VersionConflictError } from './errors.js';
 import { checkHeartbeat, type HeartbeatCheck, mayBeHeartbeat } from './heartbeat.js';
 import { unpackAggregated } from './kpl.js';
 import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
-import type { QuarantinedRecord, StoredInstance } from './ports.js';
+import type { ConsumerStore, QuarantinedRecord, StoredInstance } from './ports.js';
 
 /** One Kinesis record, whatever delivered it (Lambda's event source mapping, or the dev poller). */
 export interface StreamRecord {
@@ -37,6 +36,7 @@ export interface ConsumerCache {
 }
 
 export interface ConsumerDeps extends PublishDeps {
+  store: ConsumerStore;
   config: WorkflowConfig;
   /** Wall clock: for metrics, expiry, the heartbeat bound and late instances' quiet periods. */
   clock: () => number;
@@ -135,7 +135,7 @@ export async function consumeBatch(
     const event = parsed.event;
     metrics.timing('ingestLag', wall - record.arrival);
     metrics.timing('eventTimeSkew', record.arrival - event.time);
-    const key = instancePk(event.workflow, event.correlationId);
+    const key = store.instanceKey(event.workflow, event.correlationId);
     let group = groups.get(key);
     if (!group) {
       group = { key, model: config.workflows.get(event.workflow) as WorkflowModel, events: [] };

@@ -38,8 +38,20 @@ export interface MonitorState {
   pending: Alert[];
 }
 
-/** What the consumer and sweeper need of the table. DynamoDbStore maps each call to requests. */
-export interface StateStore {
+/** The new version and index position of an instance the store wrote. */
+export interface Written {
+  readonly version: number;
+  /** What the index now holds for it (see StoredInstance.indexed). */
+  readonly indexed: number | undefined;
+}
+
+/**
+ * Workflow instances and their outboxes, and the wake-up index over them. The store owns the key
+ * format, the index's partitions and the item-size policy; the use cases only name instances.
+ */
+export interface InstanceStore {
+  /** The key an instance of this workflow and correlation ID is stored under. */
+  instanceKey(workflow: string, correlationId: string): string;
   /**
    * Reads instances. Eventually consistent by default, at half the cost: every write is conditional
    * on the version read, so a stale read only costs a retry, which reads consistently.
@@ -48,25 +60,59 @@ export interface StateStore {
     keys: readonly string[],
     options?: { consistent?: boolean },
   ): Promise<Map<string, StoredInstance>>;
-  /** Conditional on the version read; throws VersionConflictError when someone wrote in between. */
-  putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void>;
-  /** Removes published alerts from the outbox; false when the item moved on (they stay pending). */
-  clearPending(stored: StoredInstance, published: ReadonlySet<string>): Promise<boolean>;
-  quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
+  /**
+   * Writes the instance and its outbox in one put, conditional on the version read (fitted to the
+   * item size limit first); throws VersionConflictError when someone wrote in between.
+   */
+  putInstance(stored: StoredInstance, expiresAt: number | undefined): Promise<Written>;
+  /**
+   * Removes published alerts from the outbox. Returns the item as now written, or undefined when it
+   * moved on since it was read (the alerts then stay pending and go out again: at least once).
+   */
+  clearPending(
+    stored: StoredInstance,
+    published: ReadonlySet<string>,
+  ): Promise<(Written & { pending: Alert[] }) | undefined>;
+  /** The index's partitions: the sweeper reads each. */
+  indexPartitions(): readonly string[];
+  /** Keys of items due at or before `until` in one index partition, a page at a time. */
+  dueKeys(partition: string, until: number): AsyncIterable<string[]>;
+}
+
+/** Per-shard watermarks: the heartbeat time the consumer has processed on each shard. */
+export interface WatermarkStore {
   /** Shard ID → heartbeat time the consumer has processed. */
   getWatermarks(): Promise<Map<string, number>>;
   /** Moves a shard's watermark forward; never back. */
   advanceWatermark(shardId: string, heartbeat: number): Promise<void>;
-  /** Keys of items due at or before `until` in one index partition, a page at a time. */
-  dueKeys(partition: string, until: number): AsyncIterable<string[]>;
+}
+
+/** The monitor's own state: lag episodes and their alert outbox. */
+export interface MonitorStore {
   getMonitor(): Promise<MonitorState>;
   /** Conditional on the version read; throws VersionConflictError when another sweep wrote first. */
-  putMonitor(state: MonitorState): Promise<void>;
-  /** The deployment's heartbeat secret, or undefined while no sweeper has created it. */
+  putMonitor(state: MonitorState): Promise<number>;
+}
+
+/** The deployment's heartbeat secret (docs/operations.md, "Heartbeats carry proof"). */
+export interface HeartbeatKeyStore {
+  /** The secret, or undefined while no sweeper has created it. */
   getHeartbeatKey(): Promise<Uint8Array | undefined>;
   /** Stores `key` unless a secret exists already; returns the one in force (the first one wins). */
   createHeartbeatKey(key: Uint8Array): Promise<Uint8Array>;
 }
+
+/** Records set aside as invalid, kept verbatim with their reason. */
+export interface QuarantineStore {
+  quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
+}
+
+/** What the consumer needs of the table. */
+export type ConsumerStore = InstanceStore & WatermarkStore & HeartbeatKeyStore & QuarantineStore;
+/** What the sweeper needs of the table. */
+export type SweeperStore = InstanceStore & WatermarkStore & HeartbeatKeyStore & MonitorStore;
+/** Everything: DynamoDbStore maps each call to DynamoDB requests. */
+export type StateStore = ConsumerStore & SweeperStore;
 
 export interface PublishResult {
   /** alertIds published. */

@@ -1,16 +1,16 @@
 import { type Alert, alertId, iso } from '../engine/alert.js';
 import { advance, nextWake } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
-import { VersionConflictError } from '../store/errors.js';
-import { indexShards } from '../store/keys.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import type { Severity } from '../workflow/schema.js';
 import { commit, type PublishDeps, publishPending } from './commit.js';
+import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
 import { holdWhileLate, leaveLateMode } from './late.js';
-import type { HeartbeatWriter, MonitorState, ShardInfo, StoredInstance } from './ports.js';
+import type { HeartbeatWriter, MonitorState, ShardInfo, StoredInstance, SweeperStore } from './ports.js';
 
 export interface SweeperDeps extends PublishDeps {
+  store: SweeperStore;
   config: WorkflowConfig;
   heartbeats: HeartbeatWriter;
   clock: () => number;
@@ -85,7 +85,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   // Without T nothing is final yet, but outboxes (due 0) are still retried.
   const until = observed ?? 0;
   const touched: StoredInstance[] = [];
-  await mapLimit(indexShards(), PARTITION_CONCURRENCY, async (partition) => {
+  await mapLimit(deps.store.indexPartitions(), PARTITION_CONCURRENCY, async (partition) => {
     try {
       for await (const keys of deps.store.dueKeys(partition, until)) {
         if (deps.clock() >= stopBy) {
@@ -317,14 +317,14 @@ async function updateLag(
     dirty = true;
     deps.logger.info('monitor caught up', { lagMs });
   }
-  if (dirty) await deps.store.putMonitor(monitor);
+  if (dirty) monitor.version = await deps.store.putMonitor(monitor);
   if (monitor.pending.length === 0) return;
   const result = await deps.publisher.publish(monitor.pending);
   deps.metrics.count('alertsPublished', result.published.size);
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
   if (result.published.size > 0) {
     monitor.pending = monitor.pending.filter((a) => !result.published.has(a.alertId));
-    await deps.store.putMonitor(monitor);
+    monitor.version = await deps.store.putMonitor(monitor);
   }
 }
 

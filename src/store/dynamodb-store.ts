@@ -13,13 +13,22 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import type { MonitorState, QuarantinedRecord, StateStore, StoredInstance } from '../runtime/ports.js';
+import type {
+  MonitorState,
+  QuarantinedRecord,
+  StateStore,
+  StoredInstance,
+  Written,
+} from '../runtime/ports.js';
 import { StoreError, VersionConflictError } from './errors.js';
+import { fitOutbox, fitToItemLimit } from './item-limit.js';
 import {
   HEARTBEAT_KEY_SK,
   INDEX_NAME,
   INSTANCE_SK,
   indexShard,
+  indexShards,
+  instancePk,
   LAG_SK,
   LOCAL_CONFIG_SK,
   MONITOR_PK,
@@ -92,8 +101,18 @@ export class DynamoDbStore implements StateStore {
     return found;
   }
 
-  async putInstance(stored: StoredInstance, doc: string, expiresAt: number | undefined): Promise<void> {
-    const { item, due } = instanceItem(stored, doc, expiresAt);
+  instanceKey(workflow: string, correlationId: string): string {
+    return instancePk(workflow, correlationId);
+  }
+
+  indexPartitions(): readonly string[] {
+    return indexShards();
+  }
+
+  async putInstance(stored: StoredInstance, expiresAt: number | undefined): Promise<Written> {
+    // The item-size policy lives here, with the item: the outbox first, then the document.
+    fitOutbox(stored.pending);
+    const { item, due } = instanceItem(stored, fitToItemLimit(stored.instance), expiresAt);
     const version = stored.version;
     try {
       await this.client.send(
@@ -106,11 +125,13 @@ export class DynamoDbStore implements StateStore {
     } catch (error) {
       throw this.failure('PutItem', error, stored.key);
     }
-    stored.version = version + 1;
-    stored.indexed = due;
+    return { version: version + 1, indexed: due };
   }
 
-  async clearPending(stored: StoredInstance, published: ReadonlySet<string>): Promise<boolean> {
+  async clearPending(
+    stored: StoredInstance,
+    published: ReadonlySet<string>,
+  ): Promise<(Written & { pending: Alert[] }) | undefined> {
     const rest = stored.pending.filter((a) => !published.has(a.alertId));
     const wk = stored.instance.wk;
     const sets = ['ver = :next'];
@@ -139,13 +160,10 @@ export class DynamoDbStore implements StateStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw this.failure('UpdateItem', error, stored.key);
     }
-    stored.version += 1;
-    stored.pending = rest;
-    if (rest.length === 0) stored.indexed = wk;
-    return true;
+    return { version: stored.version + 1, pending: rest, indexed: rest.length === 0 ? wk : stored.indexed };
   }
 
   async quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void> {
@@ -274,7 +292,7 @@ export class DynamoDbStore implements StateStore {
     };
   }
 
-  async putMonitor(state: MonitorState): Promise<void> {
+  async putMonitor(state: MonitorState): Promise<number> {
     const item: Item = {
       pk: { S: MONITOR_PK },
       sk: { S: LAG_SK },
@@ -291,7 +309,7 @@ export class DynamoDbStore implements StateStore {
     } catch (error) {
       throw this.failure('PutItem', error, `${MONITOR_PK}/${LAG_SK}`);
     }
-    state.version += 1;
+    return state.version + 1;
   }
 
   /** `overdue dev` notes the workflow file it runs, so that `trace` against it needs no --config. */

@@ -1,13 +1,5 @@
-/** The item changed since it was read: someone else (the sweeper, a retry) wrote it first. */
-export class VersionConflictError extends Error {
-  override readonly name = 'VersionConflictError';
-  constructor(
-    readonly key: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${key} was written by someone else since it was read`, options);
-  }
-}
+// Owned by the runtime (its ports throw it); re-exported for the adapter's own callers.
+export { VersionConflictError } from '../runtime/errors.js';
 
 /** DynamoDB refused or failed a request for a reason other than a version conflict. */
 export class StoreError extends Error {

@@ -1,11 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { SnsPublisher } from '../../src/alerts/sns-publisher.js';
+import { composeConsumer, composeSweeper } from '../../src/aws/compose.js';
 import { consumerHandler, sweeperHandler } from '../../src/aws/handlers.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { createStream, createTable, type Emulators } from '../../src/local/emulators.js';
@@ -16,10 +15,7 @@ import type { LogSink, MetricsSink, StoredInstance } from '../../src/runtime/por
 import type { SweeperDeps, SweepResult } from '../../src/runtime/sweep.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { instancePk } from '../../src/store/keys.js';
-import { KinesisHeartbeats } from '../../src/stream/kinesis-heartbeats.js';
 import { type EventSpec, line, orderConfig, T0 } from '../helpers.js';
-
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 /** Counters a test can assert on, instead of CloudWatch. */
 export class MemoryMetrics implements MetricsSink {
@@ -103,45 +99,56 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   const stream = `telemetry-${serial}`;
   await createTable(emu.dynamodb, table);
   await createStream(emu.kinesis, stream, options.shards ?? 2);
-  const config = orderConfig();
   const metrics = new MemoryMetrics();
-  const store = new DynamoDbStore(options.dynamodb ?? emu.dynamodb, table);
-  const publisher = new SnsPublisher(
+  const clients = {
+    dynamodb: options.dynamodb ?? emu.dynamodb,
     // Static credentials: without them the SDK probes the instance metadata service for 10 s.
-    new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
-    'arn:aws:sns:us-east-1:0:alerts',
-  );
+    sns: new SNSClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+    kinesis: emu.kinesis,
+  };
   const logger = new Logger({ logLevel: 'SILENT' });
-  const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const powertools = new Metrics({ namespace: 'overdue-test', logger: silent });
   const h = {
     table,
     stream,
-    store,
+    store: new DynamoDbStore(clients.dynamodb, table),
     metrics,
     published: capturePublished(),
     now: T0,
   } as Harness;
-  const clock = () => h.now;
-  const shared = { config, store, publisher, metrics, logger: quiet, clock };
-  h.consumerDeps = {
-    ...shared,
-    quarantineRetentionMs: 14 * 86_400_000,
-    logPayloads: false,
-    maxSkewMs: options.maxSkewMs ?? 120_000,
-    cache: { watermarks: new Map() },
+  // The same composition root as the Lambdas and dev mode; only the clients and the clock differ.
+  const common = {
+    config: orderConfig(),
+    tableName: table,
+    topicArn: 'arn:aws:sns:us-east-1:0:alerts',
+    clock: () => h.now,
   };
-  h.sweeperDeps = {
-    ...shared,
-    heartbeats: new KinesisHeartbeats(emu.kinesis, stream),
+  const observability = { logger: quiet, metrics };
+  h.consumerDeps = composeConsumer(
+    clients,
+    {
+      ...common,
+      quarantineRetentionMs: 14 * 86_400_000,
+      logPayloads: false,
+      maxSkewMs: options.maxSkewMs ?? 120_000,
+    },
+    observability,
+  );
+  h.sweeperDeps = composeSweeper(
+    clients,
     // Ticks in tests are minutes apart; only the lag test wants a threshold that near.
-    lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
-    lagSeverity: 'high',
-    streamName: stream,
-    cache: {},
-  };
-  const consumer = consumerHandler(h.consumerDeps, logger, powertools);
-  const sweeper = sweeperHandler(h.sweeperDeps, { everyMs: 0, safetyMarginMs: 1000 }, logger, powertools);
+    {
+      ...common,
+      streamName: stream,
+      lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
+      lagSeverity: 'high',
+    },
+    observability,
+  );
+  const consumer = consumerHandler(h.consumerDeps, logger);
+  const sweeper = sweeperHandler(h.sweeperDeps, { everyMs: 0, safetyMarginMs: 1000 }, logger);
   h.consume = async (event) => (await consumer(event, lambdaContext())) as never;
   h.poller = new KinesisPoller(emu.kinesis, stream, (event) => h.consume(event), {
     batchSize: options.batchSize ?? 100,
@@ -171,7 +178,7 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   };
   h.instance = async (correlationId, workflow = 'order') => {
     const key = instancePk(workflow, correlationId);
-    return (await store.getInstances([key], { consistent: true })).get(key);
+    return (await h.store.getInstances([key], { consistent: true })).get(key);
   };
   h.quarantined = async () => {
     // Bucketed by Kinesis arrival time (real time): this hour and, near its start, the last one.

@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { MonitorState, StateStore } from '../../src/runtime/ports.js';
 import { type SweeperDeps, sweepRepeatedly } from '../../src/runtime/sweep.js';
 import { orderConfig } from '../helpers.js';
+import { MemoryStore } from '../support/memory-store.js';
 
 /** A table with nothing due: what is measured here is the loop, not the work. */
-function emptyStore(): StateStore {
-  const monitor: MonitorState = { lagging: false, since: undefined, firstRun: 0, version: 1, pending: [] };
-  return {
-    getInstances: async () => new Map(),
-    putInstance: async () => {},
-    clearPending: async () => true,
-    quarantine: async () => {},
-    getWatermarks: async () => new Map([['s-0', 0]]),
-    advanceWatermark: async () => {},
-    async *dueKeys() {},
-    getMonitor: async () => ({ ...monitor }),
-    putMonitor: async () => {},
-    getHeartbeatKey: async () => new Uint8Array(32),
-    createHeartbeatKey: async (key) => key,
-  };
+function emptyStore(): MemoryStore {
+  const store = new MemoryStore();
+  store.watermarks.set('s-0', 0);
+  store.monitor = { lagging: false, since: undefined, firstRun: 0, version: 1, pending: [] };
+  return store;
 }
 
 describe('sweepRepeatedly', () => {

@@ -27,7 +27,7 @@ describe('DynamoDbStore', () => {
   it('creates an instance only if absent, indexed by its wake-up in its shard', async () => {
     ddb.on(PutItemCommand).resolves({});
     const s = stored(0, 1_000);
-    await store().putInstance(s, '{}', undefined);
+    const written = await store().putInstance(s, undefined);
     const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(input?.Item).toMatchObject({
@@ -38,14 +38,16 @@ describe('DynamoDbStore', () => {
       due: { N: '1000' },
     });
     expect(input?.Item?.ttl).toBeUndefined();
-    expect(s.version).toBe(1);
+    expect(JSON.parse(input?.Item?.doc?.S as string)).toMatchObject({ wf: 'order', id: 'o-1' });
+    expect(written).toEqual({ version: 1, indexed: 1_000 });
+    expect(s.version).toBe(0); // the caller's object is not changed: the write returns the new version
   });
 
   it('updates conditionally on the version read, makes pending alerts due at once, and sets the TTL', async () => {
     ddb.on(PutItemCommand).resolves({});
     const s = stored(3, 5_000);
     s.pending = [{ alertId: 'x' } as never];
-    await store().putInstance(s, '{}', 1_800_000_000_500);
+    await store().putInstance(s, 1_800_000_000_500);
     const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
     expect(input?.ConditionExpression).toBe('ver = :v');
     expect(input?.ExpressionAttributeValues).toEqual({ ':v': { N: '3' } });
@@ -57,18 +59,18 @@ describe('DynamoDbStore', () => {
     ddb.on(PutItemCommand).resolves({});
     const later = stored(3, 9_000);
     later.indexed = 5_000;
-    await store().putInstance(later, '{}', undefined);
+    const a = await store().putInstance(later, undefined);
     const earlier = stored(3, 2_000);
     earlier.indexed = 5_000;
-    await store().putInstance(earlier, '{}', undefined);
+    const b = await store().putInstance(earlier, undefined);
     const dues = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input.Item?.due?.N);
     expect(dues).toEqual(['5000', '2000']);
-    expect([later.indexed, earlier.indexed]).toEqual([5_000, 2_000]);
+    expect([a.indexed, b.indexed]).toEqual([5_000, 2_000]);
   });
 
   it('leaves an ended instance out of the index', async () => {
     ddb.on(PutItemCommand).resolves({});
-    await store().putInstance(stored(1), '{}', 1);
+    await store().putInstance(stored(1), 1);
     const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
     expect(item?.gsk).toBeUndefined();
     expect(item?.due).toBeUndefined();
@@ -80,12 +82,12 @@ describe('DynamoDbStore', () => {
       .rejectsOnce(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }))
       .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
     const conflict = await store()
-      .putInstance(stored(2), '{}', undefined)
+      .putInstance(stored(2), undefined)
       .catch((e) => e);
     expect(conflict).toBeInstanceOf(VersionConflictError);
     expect(conflict.name).toBe('VersionConflictError');
     const other = await store()
-      .putInstance(stored(2), '{}', undefined)
+      .putInstance(stored(2), undefined)
       .catch((e) => e);
     expect(other).toBeInstanceOf(StoreError);
     expect(other.message).toBe(

@@ -5,7 +5,7 @@ import {
   parseEnvironment,
   sweeperEnvironment,
   workflowsPath,
-} from '../../src/runtime/environment.js';
+} from '../../src/aws/environment.js';
 
 describe('Lambda environment', () => {
   it('applies defaults and reads durations', () => {

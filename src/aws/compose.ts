@@ -1,0 +1,85 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { SnsPublisher } from '../alerts/sns-publisher.js';
+import type { ConsumerDeps } from '../runtime/consume-batch.js';
+import type { LogSink, MetricsSink } from '../runtime/ports.js';
+import type { SweeperDeps } from '../runtime/sweep.js';
+import { DynamoDbStore } from '../store/dynamodb-store.js';
+import { KinesisHeartbeats } from '../stream/kinesis-heartbeats.js';
+import type { WorkflowConfig } from '../workflow/model.js';
+import type { Severity } from '../workflow/schema.js';
+
+/** The SDK clients, built by the caller: from the environment on Lambda, for the emulators locally. */
+export interface Clients {
+  dynamodb: DynamoDBClient;
+  sns: SNSClient;
+  kinesis: KinesisClient;
+}
+
+/** What both functions are configured with (on Lambda: the validated environment). */
+interface CommonSettings {
+  config: WorkflowConfig;
+  tableName: string;
+  topicArn: string;
+  /** Wall clock; tests move it. */
+  clock?: () => number;
+}
+
+export interface ConsumerSettings extends CommonSettings {
+  quarantineRetentionMs: number;
+  logPayloads: boolean;
+  maxSkewMs: number;
+}
+
+export interface SweeperSettings extends CommonSettings {
+  streamName: string;
+  lagThresholdMs: number;
+  lagSeverity: Severity;
+}
+
+export interface Observability {
+  logger: LogSink;
+  metrics: MetricsSink;
+}
+
+/**
+ * The one composition root: every graph of the monitor (both Lambdas, `overdue dev`, the
+ * integration tests) is built here from injected clients, logger and metrics, so that what runs
+ * locally is what runs on AWS.
+ */
+export function composeConsumer(
+  clients: Clients,
+  settings: ConsumerSettings,
+  o: Observability,
+): ConsumerDeps {
+  return {
+    config: settings.config,
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName),
+    publisher: new SnsPublisher(clients.sns, settings.topicArn),
+    metrics: o.metrics,
+    logger: o.logger,
+    clock: settings.clock ?? Date.now,
+    quarantineRetentionMs: settings.quarantineRetentionMs,
+    logPayloads: settings.logPayloads,
+    maxSkewMs: settings.maxSkewMs,
+    // Per container: the watermarks it last saw and the heartbeat key.
+    cache: { watermarks: new Map() },
+  };
+}
+
+export function composeSweeper(clients: Clients, settings: SweeperSettings, o: Observability): SweeperDeps {
+  return {
+    config: settings.config,
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName),
+    publisher: new SnsPublisher(clients.sns, settings.topicArn),
+    heartbeats: new KinesisHeartbeats(clients.kinesis, settings.streamName),
+    metrics: o.metrics,
+    logger: o.logger,
+    clock: settings.clock ?? Date.now,
+    lagThresholdMs: settings.lagThresholdMs,
+    lagSeverity: settings.lagSeverity,
+    streamName: settings.streamName,
+    cache: {},
+  };
+}

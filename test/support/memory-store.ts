@@ -1,0 +1,159 @@
+import type { Alert } from '../../src/engine/alert.js';
+import type { Instance } from '../../src/engine/instance.js';
+import { VersionConflictError } from '../../src/runtime/errors.js';
+import type {
+  MonitorState,
+  QuarantinedRecord,
+  StateStore,
+  StoredInstance,
+  Written,
+} from '../../src/runtime/ports.js';
+
+type Method = keyof StateStore;
+
+interface Row {
+  doc: string;
+  version: number;
+  out: string | undefined;
+  due: number | undefined;
+}
+
+/**
+ * The table in memory, with the DynamoDB adapter's semantics (conditional writes, the outbox making
+ * an item due at once, an index that keeps an earlier wake-up), and faults to inject: `failNext`
+ * makes the next calls of a method throw, `beforeWrite` runs just before a write lands (a race).
+ * For unit tests of the use cases' failure paths; the emulator tests cover the real adapter.
+ */
+export class MemoryStore implements StateStore {
+  readonly rows = new Map<string, Row>();
+  readonly watermarks = new Map<string, number>();
+  readonly quarantined: QuarantinedRecord[] = [];
+  readonly calls: Method[] = [];
+  monitor: MonitorState = { lagging: false, since: undefined, firstRun: undefined, version: 0, pending: [] };
+  key: Uint8Array | undefined;
+  private readonly faults = new Map<Method, Error[]>();
+  /** Runs before an instance write is checked and applied: another writer's chance to get in first. */
+  beforeWrite: ((key: string) => Promise<void> | void) | undefined;
+
+  /** The next `times` calls of `method` throw `error`. */
+  failNext(method: Method, error: Error = new Error(`${method} failed`), times = 1): this {
+    this.faults.set(method, [
+      ...(this.faults.get(method) ?? []),
+      ...Array.from({ length: times }, () => error),
+    ]);
+    return this;
+  }
+
+  private enter(method: Method): void {
+    this.calls.push(method);
+    const queued = this.faults.get(method);
+    const error = queued?.shift();
+    if (error) throw error;
+  }
+
+  instanceKey(workflow: string, correlationId: string): string {
+    return `I#${workflow}#${correlationId}`;
+  }
+
+  indexPartitions(): readonly string[] {
+    return ['D#0'];
+  }
+
+  async getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>> {
+    this.enter('getInstances');
+    const found = new Map<string, StoredInstance>();
+    for (const key of keys) {
+      const row = this.rows.get(key);
+      if (!row) continue;
+      found.set(key, {
+        key,
+        instance: JSON.parse(row.doc) as Instance,
+        version: row.version,
+        pending: row.out ? (JSON.parse(row.out) as Alert[]) : [],
+        indexed: row.due,
+      });
+    }
+    return found;
+  }
+
+  async putInstance(stored: StoredInstance, _expiresAt: number | undefined): Promise<Written> {
+    this.enter('putInstance');
+    await this.beforeWrite?.(stored.key);
+    const row = this.rows.get(stored.key);
+    if ((row?.version ?? 0) !== stored.version) throw new VersionConflictError(stored.key);
+    const wk = stored.instance.wk;
+    const indexed = stored.indexed;
+    const due =
+      stored.pending.length > 0
+        ? 0
+        : wk !== undefined && indexed !== undefined && indexed > 0 && indexed < wk
+          ? indexed
+          : wk;
+    this.rows.set(stored.key, {
+      doc: JSON.stringify(stored.instance),
+      version: stored.version + 1,
+      out: stored.pending.length > 0 ? JSON.stringify(stored.pending) : undefined,
+      due,
+    });
+    return { version: stored.version + 1, indexed: due };
+  }
+
+  async clearPending(
+    stored: StoredInstance,
+    published: ReadonlySet<string>,
+  ): Promise<(Written & { pending: Alert[] }) | undefined> {
+    this.enter('clearPending');
+    const row = this.rows.get(stored.key);
+    if (!row || row.version !== stored.version) return undefined;
+    const pending = stored.pending.filter((a) => !published.has(a.alertId));
+    row.version += 1;
+    row.out = pending.length > 0 ? JSON.stringify(pending) : undefined;
+    if (pending.length === 0) row.due = stored.instance.wk;
+    return { version: row.version, pending, indexed: row.due };
+  }
+
+  async *dueKeys(_partition: string, until: number): AsyncIterable<string[]> {
+    this.enter('dueKeys');
+    const keys = [...this.rows].filter(([, r]) => r.due !== undefined && r.due <= until).map(([k]) => k);
+    if (keys.length > 0) yield keys;
+  }
+
+  async quarantine(records: readonly QuarantinedRecord[]): Promise<void> {
+    this.enter('quarantine');
+    this.quarantined.push(...records);
+  }
+
+  async getWatermarks(): Promise<Map<string, number>> {
+    this.enter('getWatermarks');
+    return new Map(this.watermarks);
+  }
+
+  async advanceWatermark(shardId: string, heartbeat: number): Promise<void> {
+    this.enter('advanceWatermark');
+    if ((this.watermarks.get(shardId) ?? Number.NEGATIVE_INFINITY) < heartbeat)
+      this.watermarks.set(shardId, heartbeat);
+  }
+
+  async getMonitor(): Promise<MonitorState> {
+    this.enter('getMonitor');
+    return structuredClone(this.monitor);
+  }
+
+  async putMonitor(state: MonitorState): Promise<number> {
+    this.enter('putMonitor');
+    if (state.version !== this.monitor.version) throw new VersionConflictError('M/lag');
+    this.monitor = { ...structuredClone(state), version: state.version + 1 };
+    return state.version + 1;
+  }
+
+  async getHeartbeatKey(): Promise<Uint8Array | undefined> {
+    this.enter('getHeartbeatKey');
+    return this.key;
+  }
+
+  async createHeartbeatKey(key: Uint8Array): Promise<Uint8Array> {
+    this.enter('createHeartbeatKey');
+    this.key ??= key;
+    return this.key;
+  }
+}
