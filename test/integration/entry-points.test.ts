@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStream, createTable, type Emulators, startEmulators } from '../../src/local/emulators.js';
 import { KinesisPoller } from '../../src/local/kinesis-poller.js';
 import { ev, line, ORDER_YAML } from '../helpers.js';
@@ -23,7 +23,7 @@ describe('functions/consumer.ts and functions/sweeper.ts', () => {
     await createStream(emu.kinesis, 'telemetry-entry', 1);
     const dir = mkdtempSync(join(tmpdir(), 'overdue-entry-'));
     writeFileSync(join(dir, 'workflows.yml'), ORDER_YAML);
-    Object.assign(process.env, {
+    for (const [name, value] of Object.entries({
       AWS_ENDPOINT_URL_DYNAMODB: emu.dynamodbEndpoint,
       AWS_ENDPOINT_URL_KINESIS: emu.kinesisEndpoint,
       AWS_REGION: emu.region,
@@ -36,7 +36,8 @@ describe('functions/consumer.ts and functions/sweeper.ts', () => {
       LAMBDA_TASK_ROOT: dir,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
-    });
+    }))
+      vi.stubEnv(name, value);
     const published = capturePublished();
     const consumer = await import('../../functions/consumer.js');
     const sweeper = await import('../../functions/sweeper.js');

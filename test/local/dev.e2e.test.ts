@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendEvents } from '../../packages/producer/src/send.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { instancePk } from '../../src/store/keys.js';
@@ -113,13 +113,14 @@ describe('overdue dev, end to end', () => {
   }, 30_000);
 
   it('answers send, trace and quarantine list through the SDK endpoint variables it prints', async () => {
-    Object.assign(process.env, {
+    for (const [name, value] of Object.entries({
       AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
       AWS_ENDPOINT_URL_DYNAMODB: dev.endpoints.dynamodb,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-    });
+    }))
+      vi.stubEnv(name, value);
     const dir = mkdtempSync(join(tmpdir(), 'overdue-send-'));
     const file = join(dir, 'events.ndjson');
     const now = Date.now();
@@ -189,12 +190,13 @@ describe('overdue dev, end to end', () => {
   }, 30_000);
 
   it('raises for a backfill of hours-old events exactly what replay --drain raises for the file', async () => {
-    Object.assign(process.env, {
+    for (const [name, value] of Object.entries({
       AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-    });
+    }))
+      vi.stubEnv(name, value);
     const start = Date.now() - 2 * 3_600_000; // a producer that was down for two hours catches up
     let n = 0;
     const event = (cid: string, step: string, at: number, more: Record<string, unknown> = {}) =>

@@ -7,7 +7,7 @@ import {
   toMessageAttributes,
   trackStep,
 } from 'overdue-producer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
 import { instancePk } from '../../src/store/keys.js';
@@ -30,13 +30,14 @@ let dev: DevMode;
 beforeAll(async () => {
   dev = await startTestDev(WORKFLOWS);
   // The example reads its stream and endpoint from the environment, as it would on Lambda.
-  Object.assign(process.env, {
+  for (const [name, value] of Object.entries({
     AWS_ENDPOINT_URL_KINESIS: dev.endpoints.kinesis,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     TELEMETRY_STREAM: LOCAL_NAME,
-  });
+  }))
+    vi.stubEnv(name, value);
 });
 afterAll(async () => {
   await dev?.stop();

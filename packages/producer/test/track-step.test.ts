@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, KinesisStreamEvent, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Emitter, StepEvent } from '../src/emitter.js';
 import {
   EmitError,
@@ -62,8 +62,10 @@ const summary = (events: StepEvent[]) => events.map((e) => `${e.correlationId} $
 
 describe('trackStep: one step per invocation', () => {
   it('reports success with duration, cold start (first invocation only) and the X-Ray trace ID, sent before returning', async () => {
-    process.env._X_AMZN_TRACE_ID =
-      'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+    vi.stubEnv(
+      '_X_AMZN_TRACE_ID',
+      'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+    );
     const { emitter, emitted, flushes } = memoryEmitter();
     const handler = middy(async () => 'ok').use(
       trackStep<unknown>({
@@ -89,7 +91,7 @@ describe('trackStep: one step per invocation', () => {
     });
     expect(typeof emitted[0]?.durationMs).toBe('number');
     expect(emitted.map((e) => e.coldStart)).toEqual([true, false]);
-    delete process.env._X_AMZN_TRACE_ID;
+    vi.unstubAllEnvs();
   });
 
   it('reports a failure with the error and rethrows it; started first when asked', async () => {
