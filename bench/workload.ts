@@ -1,6 +1,6 @@
 import { parseWorkflowFile } from '../src/workflow/load.js';
 
-/** The benchmark workflow: six steps, no fan-out, the shape of design §2's order. */
+/** The benchmark workflow: six steps, no fan-out, the shape of contract §2's order. */
 export const benchYaml = (retention = '7d') => `
 version: 1
 defaults: { grace: 30s, retention: ${retention} }

@@ -6,7 +6,7 @@ export const T0 = Date.parse('2026-11-02T09:00:00Z');
 export const SEC = 1000;
 export const MIN = 60 * SEC;
 
-/** The workflow most engine tests use: design §2's order, shortened names. */
+/** The workflow most engine tests use: contract §2's order, shortened names. */
 export const ORDER_YAML = `
 version: 1
 defaults: { grace: 30s, severity: low }

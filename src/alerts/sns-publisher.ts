@@ -8,7 +8,7 @@ import { alertAttributes, alertMessage, alertSubject } from './format.js';
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 256 * 1024;
 
-/** Publishes alert records to the topic (design §4). A failure is reported per alert, never thrown. */
+/** Publishes alert records to the topic (contract §4). A failure is reported per alert, never thrown. */
 export class SnsPublisher implements AlertPublisher {
   constructor(
     private readonly client: SNSClient,

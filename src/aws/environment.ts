@@ -40,7 +40,7 @@ export const consumerEnvironment = z.object({
   QUARANTINE_RETENTION: duration('14d'),
   /** Put quarantined payloads in the logs too. Off: payloads may hold personal data. */
   LOG_PAYLOADS: flag,
-  /** How far ahead of its arrival an event time may be (design §1, time bounds). */
+  /** How far ahead of its arrival an event time may be (contract §1, time bounds). */
   MAX_SKEW: duration('2m'),
 });
 

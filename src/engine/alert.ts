@@ -28,7 +28,7 @@ export interface TimelineEntry {
   unknown?: true;
 }
 
-/** The alert record of design §4: what subscribers receive. */
+/** The alert record of contract §4: what subscribers receive. */
 export interface Alert {
   alertId: string;
   kind: AlertKind;
@@ -42,7 +42,7 @@ export interface Alert {
   lateByMs: number;
   missing: string[];
   timeline: TimelineEntry[];
-  /** Timeline rows left out between the first and the last ones kept (design §4, size). */
+  /** Timeline rows left out between the first and the last ones kept (contract §4, size). */
   timelineTrimmed?: number;
   traceIds: string[];
   /** Trace IDs left out between the first and the last ones kept. */

@@ -61,7 +61,7 @@ export interface Instance {
   /** Timeline rows dropped from the middle to keep the stored instance under the item size limit. */
   tlx?: number | undefined;
   /**
-   * Late mode (design §3, late data): set while an instance whose first event arrived late is
+   * Late mode (contract §3, late data): set while an instance whose first event arrived late is
    * judged on its own events. [its own observed time: the latest of its event times, the wall-clock
    * time until which it waits for more events]. The engine never reads it; the runtime does.
    */

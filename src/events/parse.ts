@@ -20,7 +20,7 @@ import {
 export { parseTime };
 
 const id = z.string().min(1).max(MAX_ID_LENGTH);
-// A numeric correlation ID is its decimal string (design §1): producers often key by a numeric order ID.
+// A numeric correlation ID is its decimal string (contract §1): producers often key by a numeric order ID.
 const correlationId = z.preprocess(
   (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v),
   id,
@@ -94,7 +94,7 @@ function dataAttributes(data: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * CloudEvents and EventBridge events are identified by source + id (design §1): equal ids from
+ * CloudEvents and EventBridge events are identified by source + id (contract §1): equal ids from
  * different sources are different events. The NUL cannot occur in either (JSON text fields).
  */
 const identity = (source: string, eventId: string): string => `${source}\u0000${eventId}`;

@@ -12,7 +12,7 @@ const STATUSES: InstanceStatus[] = ['running', 'completed', 'failed', 'timed_out
 const CHUNK = 1 << 20;
 
 /**
- * The `--json` document of design §6, streamed: alerts are written as they are raised (the replayer
+ * The `--json` document of contract §6, streamed: alerts are written as they are raised (the replayer
  * keeps none), the rest at the end. Compact, one alert per line, unless `pretty`.
  */
 export class JsonReport {

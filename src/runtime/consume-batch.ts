@@ -106,7 +106,7 @@ export async function consumeBatch(
     else ordered.push(...unpacked);
   }
   ordered.sort(compareRecords);
-  // The watermark before this batch: deadlines final by then stay final (design §3).
+  // The watermark before this batch: deadlines final by then stay final (contract §3).
   const before = await shardWatermark(shardId, deps);
   const checkBeat = heartbeatChecker(wall + deps.maxSkewMs, deps);
   const bound = `its arrival time plus the allowed clock skew (${formatDuration(deps.maxSkewMs)})`;
@@ -335,7 +335,7 @@ interface Fold {
 }
 
 /**
- * The time rules of design §3 for one instance and one batch. Each event is applied at the
+ * The time rules of contract §3 for one instance and one batch. Each event is applied at the
  * instance's observed time: the watermark before the batch, or the instance's own latest event time
  * when later (its earlier events are all in: one shard, in order), never beyond the event's arrival.
  * Once every event of the batch is in, the instance is judged at the watermark after the batch. An

@@ -4,7 +4,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * The sweeper's heartbeat record, one per shard per run. When the consumer has processed it, every
  * record put on that shard before `time` has been processed too: the shard's watermark.
  *
- * Only the sweeper may move time (design §5). A heartbeat carries an HMAC-SHA256 of its time under
+ * Only the sweeper may move time (contract §5). A heartbeat carries an HMAC-SHA256 of its time under
  * a per-deployment secret kept in the monitor's table, which only the monitor's roles can read;
  * producers can put records on the stream but cannot read the table, so they cannot forge one.
  * Replaying a genuine heartbeat later is harmless: it only claims what was already true then.

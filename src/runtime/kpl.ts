@@ -8,7 +8,7 @@ const isAggregated = (data: Uint8Array): boolean =>
   data.byteLength > 20 && KPL_MAGIC.every((byte, i) => data[i] === byte);
 
 /**
- * A record packed by the Kinesis Producer Library holds many user records (design §1): each is one
+ * A record packed by the Kinesis Producer Library holds many user records (contract §1): each is one
  * event, at the enclosing record's sequence number and its own sub-sequence. Unpacked with awslabs'
  * aws-kinesis-agg; a record that claims to be an aggregate and does not decode (or fails its MD5
  * checksum) is invalid, with the reason, and never thrown.

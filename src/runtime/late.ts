@@ -4,7 +4,7 @@ import { advance, nextWake } from '../engine/transition.js';
 import type { WorkflowModel } from '../workflow/model.js';
 
 /**
- * Late data (design §3). An instance whose first event arrives after T has passed that event's
+ * Late data (contract §3). An instance whose first event arrives after T has passed that event's
  * time plus grace (a producer catching up, a backfill) is judged on its own events, as `overdue
  * replay` of its events alone would judge it, until it has been quiet for grace; then it is judged
  * at T like any other, its pending deadlines processed one by one as `replay --drain` does.

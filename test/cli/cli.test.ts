@@ -6,7 +6,7 @@ import { cli } from './run-cli.js';
 const EXAMPLE = ['--config', 'examples/workflows.yml', '--events', 'examples/events.ndjson'];
 
 describe('overdue replay', () => {
-  it('prints the design §6 document with --json, the same byte for byte on every run', async () => {
+  it('prints the contract §6 document with --json, the same byte for byte on every run', async () => {
     const first = await cli(['replay', ...EXAMPLE, '--json']);
     const second = await cli(['replay', ...EXAMPLE, '--json']);
     expect(first.code).toBe(0);

@@ -153,7 +153,7 @@ describe('engine properties', () => {
     );
   });
 
-  // A fail or cancel step ends the instance at once (design §3), so a step event that arrives after
+  // A fail or cancel step ends the instance at once (contract §3), so a step event that arrives after
   // it can no longer raise step_overdue or out_of_order: there, only the outcome is order-free.
   it('with a fail or cancel step, any arrival order gives the same statuses and the same ending alert', () => {
     const endings = (r: ReplayResult) => ({

@@ -4,7 +4,7 @@ import { ev, happyPath, kinds, MIN, replay, SEC, T0 } from '../helpers.js';
 
 const iso = (offset: number) => new Date(T0 + offset).toISOString();
 
-describe('design §3 time rules', () => {
+describe('contract §3 time rules', () => {
   it('completes a workflow whose steps all arrive on time, with no alert', () => {
     const result = replay(happyPath(), { drain: true });
     expect(result.alerts).toEqual([]);

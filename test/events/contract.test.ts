@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { nativeEventProblem, parseUtcTimestamp } from '../../packages/producer/src/contract.js';
 
 /**
- * design §1's native shape written independently in zod, as an oracle for the contract's
+ * contract §1's native shape written independently in zod, as an oracle for the contract's
  * hand-written check (which has no dependencies, so that it can ship in overdue-producer).
  */
 const oracle = z.looseObject({

@@ -191,7 +191,7 @@ describe('invalid records are values with a reason, never exceptions', () => {
   });
 });
 
-describe('time bounds (design §1): nothing a producer sends can move time', () => {
+describe('time bounds (contract §1): nothing a producer sends can move time', () => {
   const ok = { eventId: 'e', correlationId: 'o', step: 'order.placed' };
   const arrival = Date.parse('2026-11-02T09:00:00Z');
   const limit = { notAfter: arrival + 120_000, because: 'its arrival time plus the allowed clock skew (2m)' };
@@ -215,7 +215,7 @@ describe('time bounds (design §1): nothing a producer sends can move time', () 
   });
 });
 
-describe('interop found by third-party checks (design §1)', () => {
+describe('interop found by third-party checks (contract §1)', () => {
   const ce = {
     specversion: '1.0',
     id: 'ce-1',

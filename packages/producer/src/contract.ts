@@ -31,7 +31,7 @@ export interface TimeLimit {
   readonly because: string;
 }
 
-/** The native shape (design §1), as it is on the wire once `nativeEventProblem` found nothing wrong. */
+/** The native shape (contract §1), as it is on the wire once `nativeEventProblem` found nothing wrong. */
 export interface NativeEvent {
   eventId: string;
   /** A number is read as its decimal string. */
@@ -84,7 +84,7 @@ function textProblem(o: Record<string, unknown>, field: string): string | undefi
 }
 
 /**
- * Why an object is not a valid event of the native shape (design §1), or undefined when it is. The
+ * Why an object is not a valid event of the native shape (contract §1), or undefined when it is. The
  * time is checked apart (`parseTime`), so that a bad time gets its own reason. A numeric
  * correlation ID is valid (it is read as its decimal string).
  */
@@ -130,7 +130,7 @@ const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 /**
  * Epoch milliseconds, or the reason the time is unusable. Times before 2000 and after `limit` (or
  * after what a date can hold) are refused, so that no stored time can break formatting, overflow a
- * DynamoDB number or move anyone's deadlines (design §1, time bounds).
+ * DynamoDB number or move anyone's deadlines (contract §1, time bounds).
  */
 export function parseTime(value: unknown, limit?: TimeLimit): number | string {
   if (value === undefined || value === null) return 'time is missing';

@@ -10,7 +10,7 @@ import {
 import { InvalidEventError } from './errors.js';
 import { type SendOptions, sendEvents } from './send.js';
 
-/** A step event as a producer writes it (design §1's native shape); eventId and time may be left out. */
+/** A step event as a producer writes it (contract §1's native shape); eventId and time may be left out. */
 export interface StepEvent extends Omit<NativeEvent, 'eventId' | 'correlationId' | 'time'> {
   correlationId: string;
   /** Event time: ISO-8601 with an offset, epoch ms, or a Date. Default: now. */

@@ -37,7 +37,7 @@ export function registerReplay(program: Command, io: Io, done: (code: ExitCode) 
     .option('--at <time>', 'at the end, move observed time to this ISO-8601 time')
     .option('--drain', 'at the end, move observed time past every pending deadline')
     .option('--max-skew <duration>', 'refuse event times beyond the latest so far plus this (e.g. 2m)')
-    .option('--json', 'print the design §6 document (compact, one alert per line; indented on a terminal)')
+    .option('--json', 'print the contract §6 document (compact, one alert per line; indented on a terminal)')
     .option('--all', 'list every alert in the report, not the first few of each kind')
     .option('--fail-on <kinds>', `exit 4 when alerts of these kinds are raised (comma-separated, or "any")`)
     .addHelpText(
