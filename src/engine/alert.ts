@@ -83,3 +83,57 @@ export function alertId(
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** What the engine (or the monitor watching itself) found: the alert's own facts. */
+export interface Finding {
+  kind: AlertKind;
+  step: string | null;
+  /** Epoch ms, or null for kinds without a deadline. */
+  deadline: number | null;
+  /** Observed time T when it was found. */
+  detectedAt: number;
+  lateByMs: number;
+}
+
+/** Whose finding it is, and the context a person needs to act on it. */
+export interface AlertSubject {
+  workflow: string;
+  correlationId: string;
+  severity: Severity;
+  status: InstanceStatus;
+  missing: string[];
+  /** Every recorded event by event time; the record keeps the ends (ALERT_TIMELINE_ROWS). */
+  timeline: TimelineEntry[];
+  /** Rows already dropped from the stored timeline, to count in `timelineTrimmed`. */
+  droppedRows?: number;
+  count?: { seen: number; needed: number };
+}
+
+/** The one place an alert record (contract §4) is built: instances' alerts and the monitor's own. */
+export function alertRecord(finding: Finding, subject: AlertSubject): Alert {
+  const { kept: timeline, trimmed } = keepEnds(subject.timeline, ALERT_TIMELINE_ROWS);
+  const traces = keepEnds(
+    [...new Set(subject.timeline.flatMap((e) => (e.traceId === undefined ? [] : [e.traceId])))],
+    ALERT_TRACE_IDS,
+  );
+  const alert: Alert = {
+    alertId: alertId(subject.workflow, subject.correlationId, finding.kind, finding.step),
+    kind: finding.kind,
+    workflow: subject.workflow,
+    correlationId: subject.correlationId,
+    step: finding.step,
+    severity: subject.severity,
+    status: subject.status,
+    deadline: finding.deadline === null ? null : iso(finding.deadline),
+    detectedAt: iso(finding.detectedAt),
+    lateByMs: finding.lateByMs,
+    missing: subject.missing,
+    timeline,
+    traceIds: traces.kept,
+  };
+  const dropped = trimmed + (subject.droppedRows ?? 0);
+  if (dropped > 0) alert.timelineTrimmed = dropped;
+  if (traces.trimmed > 0) alert.traceIdsTrimmed = traces.trimmed;
+  if (subject.count !== undefined) alert.count = subject.count;
+  return alert;
+}

@@ -1,4 +1,4 @@
-import { type Alert, alertId, iso } from '../engine/alert.js';
+import { type Alert, alertRecord, iso } from '../engine/alert.js';
 import { advance, nextWake } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
 import type { WorkflowConfig } from '../workflow/model.js';
@@ -330,20 +330,21 @@ async function updateLag(
 
 function lagAlert(lagMs: number, observed: number | undefined, now: number, deps: SweeperDeps): Alert {
   // One ID per episode, so a later episode is not dropped as a repeat of this one.
-  const correlationId = `${deps.streamName}@${iso(now)}`;
-  return {
-    alertId: alertId('overdue', correlationId, 'monitor_lagging', null),
-    kind: 'monitor_lagging',
-    workflow: 'overdue',
-    correlationId,
-    step: null,
-    severity: deps.lagSeverity,
-    status: 'running',
-    deadline: observed === undefined ? null : iso(observed + deps.lagThresholdMs),
-    detectedAt: iso(now),
-    lateByMs: lagMs - deps.lagThresholdMs,
-    missing: [],
-    timeline: [],
-    traceIds: [],
-  };
+  return alertRecord(
+    {
+      kind: 'monitor_lagging',
+      step: null,
+      deadline: observed === undefined ? null : observed + deps.lagThresholdMs,
+      detectedAt: now,
+      lateByMs: lagMs - deps.lagThresholdMs,
+    },
+    {
+      workflow: 'overdue',
+      correlationId: `${deps.streamName}@${iso(now)}`,
+      severity: deps.lagSeverity,
+      status: 'running',
+      missing: [],
+      timeline: [],
+    },
+  );
 }
