@@ -6,8 +6,8 @@ import type { InvalidReason, TelemetryEvent } from '../events/telemetry.js';
 import { mapLimit } from '../shared/map-limit.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
-import { commit, type PublishDeps, publishPending } from './commit.js';
-import { VersionConflictError } from './errors.js';
+import { type PublishDeps, publishPending } from './commit.js';
+import { commitWithRetry } from './conflict.js';
 import { checkHeartbeat, type HeartbeatCheck, mayBeHeartbeat } from './heartbeat.js';
 import { unpackAggregated } from './kpl.js';
 import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
@@ -269,64 +269,70 @@ async function foldAndWrite(
   deps: ConsumerDeps,
   result: ConsumeResult,
 ): Promise<Outcome> {
-  let stored = read;
-  for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
-    const first = group.events[0] as Pending;
-    const target: StoredInstance = stored ?? {
-      key: group.key,
-      instance: newInstance(group.model.name, first.event.correlationId),
-      version: 0,
-      pending: [],
-      indexed: undefined,
-    };
-    const before = target.instance.st;
-    let folded: Fold;
-    try {
-      folded = fold(target, group, watermark, stored === undefined, deps);
-    } catch (error) {
+  const first = group.events[0] as Pending;
+  let before: string | undefined;
+  let folded: Fold | undefined;
+  let outcome: Awaited<ReturnType<typeof commitWithRetry<'unchanged'>>>;
+  try {
+    outcome = await commitWithRetry(
+      group.key,
+      read,
+      (stored) => {
+        const target: StoredInstance = stored ?? {
+          key: group.key,
+          instance: newInstance(group.model.name, first.event.correlationId),
+          version: 0,
+          pending: [],
+          indexed: undefined,
+        };
+        before = target.instance.st;
+        folded = undefined;
+        try {
+          folded = fold(target, group, watermark, stored === undefined, deps);
+        } catch (error) {
+          throw new JudgeError(error);
+        }
+        return folded.changed ? { commit: target, model: group.model } : { skip: 'unchanged' as const };
+      },
+      deps,
+      CONFLICT_RETRIES,
+    );
+  } catch (error) {
+    deps.metrics.count('commitFailures');
+    if (error instanceof JudgeError) {
       // A fault of the monitor's own (the engine threw): retrying cannot mend it, and it must not
       // hold up the shard. The records are kept verbatim, with the reason, for a replay once fixed.
-      deps.metrics.count('commitFailures');
       deps.logger.error('could not judge instance; its records are quarantined', {
         workflow: group.model.name,
         correlationId: first.event.correlationId,
-        error: String(error),
+        error: String(error.cause),
       });
       return group.events.map((p) =>
-        quarantined(p.record, 'unprocessable', `could not be judged: ${String(error)}`),
+        quarantined(p.record, 'unprocessable', `could not be judged: ${String(error.cause)}`),
       );
     }
-    if (!folded.changed) {
-      result.duplicates += folded.duplicates;
-      return 'unchanged';
-    }
-    try {
-      await commit(deps.store, target, group.model, deps.clock());
-    } catch (error) {
-      if (error instanceof VersionConflictError && attempt < CONFLICT_RETRIES) {
-        deps.metrics.count('versionConflicts');
-        try {
-          stored = (await deps.store.getInstances([group.key], { consistent: true })).get(group.key);
-          continue;
-        } catch {
-          // fall through to the failure below
-        }
-      }
-      deps.metrics.count('commitFailures');
-      deps.logger.error('could not write instance; its records are retried', {
-        workflow: group.model.name,
-        correlationId: first.event.correlationId,
-        error: String(error),
-      });
-      return 'retry';
-    }
-    result.writes++;
-    result.events += group.events.length - folded.duplicates;
-    result.duplicates += folded.duplicates;
-    countOutcome(before, target.instance, target.version === 1, deps);
-    return target;
+    deps.logger.error('could not write instance; its records are retried', {
+      workflow: group.model.name,
+      correlationId: first.event.correlationId,
+      error: String(error),
+    });
+    return 'retry';
   }
-  return 'retry';
+  const { changed, duplicates } = folded ?? { changed: false, duplicates: 0 };
+  result.duplicates += duplicates;
+  if ('skip' in outcome || !changed) return 'unchanged';
+  result.writes++;
+  result.events += group.events.length - duplicates;
+  countOutcome(before as string, outcome.committed.instance, outcome.committed.version === 1, deps);
+  return outcome.committed;
+}
+
+/** The engine threw on an instance: not the store's fault, and no retry will mend it. */
+class JudgeError extends Error {
+  override readonly name = 'JudgeError';
+  constructor(cause: unknown) {
+    super(String(cause), { cause });
+  }
 }
 
 interface Fold {

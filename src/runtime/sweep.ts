@@ -3,7 +3,8 @@ import { advance, nextWake } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import type { Severity } from '../workflow/schema.js';
-import { commit, type PublishDeps, publishPending } from './commit.js';
+import { type PublishDeps, publishPending } from './commit.js';
+import { type Change, commitWithRetry } from './conflict.js';
 import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
 import { holdWhileLate, leaveLateMode } from './late.js';
@@ -210,48 +211,48 @@ async function advanceAndWrite(
   deps: SweeperDeps,
   result: SweepResult,
 ): Promise<StoredInstance | undefined> {
-  let stored = read;
   try {
-    for (let attempt = 0; stored !== undefined && attempt <= CONFLICT_RETRIES; attempt++) {
-      const { instance } = stored;
-      const model = deps.config.workflows.get(instance.wf);
-      const wasDue = instance.wk;
-      let changed = false;
-      if (!model) {
-        // Its workflow left the file: it can never be decided. Out of the index, expiring by TTL.
-        deps.logger.warn('instance of a workflow no longer in the file; it will expire', {
-          workflow: instance.wf,
-          correlationId: instance.id,
-        });
-        instance.wk = undefined;
-        changed = wasDue !== undefined;
-      } else {
-        // Written under another version of the file, its wake-up may be stale: recompute first.
-        instance.wk = nextWake(instance, model);
-        if (observed !== undefined) {
-          const alerts = [...leaveLateMode(instance, model, observed)];
-          if (instance.lm === undefined) alerts.push(...advance(instance, model, observed).alerts);
-          stored.pending.push(...alerts);
-          changed = alerts.length > 0;
+    const outcome = await commitWithRetry(
+      key,
+      read,
+      (stored): Change<StoredInstance | undefined> => {
+        if (stored === undefined) return { skip: undefined }; // gone (expired) since the index said due
+        const { instance } = stored;
+        const model = deps.config.workflows.get(instance.wf);
+        const wasDue = instance.wk;
+        let changed = false;
+        if (!model) {
+          // Its workflow left the file: it can never be decided. Out of the index, expiring by TTL.
+          deps.logger.warn('instance of a workflow no longer in the file; it will expire', {
+            workflow: instance.wf,
+            correlationId: instance.id,
+          });
+          instance.wk = undefined;
+          changed = wasDue !== undefined;
+        } else {
+          // Written under another version of the file, its wake-up may be stale: recompute first.
+          instance.wk = nextWake(instance, model);
+          if (observed !== undefined) {
+            const alerts = [...leaveLateMode(instance, model, observed)];
+            if (instance.lm === undefined) alerts.push(...advance(instance, model, observed).alerts);
+            stored.pending.push(...alerts);
+            changed = alerts.length > 0;
+          }
+          holdWhileLate(instance);
+          changed ||= instance.wk !== wasDue || stored.pending.length === 0;
         }
-        holdWhileLate(instance);
-        changed ||= instance.wk !== wasDue || stored.pending.length === 0;
-      }
-      // An item that only had its outbox due needs no write: publishing clears it.
-      if (!changed) return stored;
-      // It came due, so whatever earlier wake-up the index held is spent: index the real one.
-      stored.indexed = undefined;
-      try {
-        await commit(deps.store, stored, model, deps.clock());
-        result.written++;
-        return stored;
-      } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
-        deps.metrics.count('versionConflicts');
-        stored = (await deps.store.getInstances([key], { consistent: true })).get(key);
-      }
-    }
-    return undefined;
+        // An item that only had its outbox due needs no write: publishing clears it.
+        if (!changed) return { skip: stored };
+        // It came due, so whatever earlier wake-up the index held is spent: index the real one.
+        stored.indexed = undefined;
+        return { commit: stored, model };
+      },
+      deps,
+      CONFLICT_RETRIES,
+    );
+    if ('skip' in outcome) return outcome.skip;
+    result.written++;
+    return outcome.committed;
   } catch (error) {
     // This item only: it stays due in the index, so the next sweep retries it.
     result.failed++;

@@ -11,6 +11,7 @@ import {
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { retryRemaining } from '../../packages/producer/src/retry.js';
 import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
 import type {
@@ -58,7 +59,8 @@ export interface QuarantineEntry {
 const MAX_QUARANTINE_PAYLOAD = 300_000;
 const BATCH_GET = 100;
 const BATCH_WRITE = 25;
-const UNPROCESSED_RETRIES = 8;
+/** Unprocessed keys and items (throttling) are retried with backoff: 9 attempts, waits up to 1 s. */
+const UNPROCESSED = { attempts: 9, baseMs: 50, maxMs: 1000, jitter: 1 };
 
 /**
  * The table, one request per call: the consumer and sweeper own the logic, this class only maps
@@ -76,27 +78,28 @@ export class DynamoDbStore implements StateStore {
   ): Promise<Map<string, StoredInstance>> {
     const found = new Map<string, StoredInstance>();
     for (let i = 0; i < keys.length; i += BATCH_GET) {
-      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: {
-          Keys: keys.slice(i, i + BATCH_GET).map((pk) => ({ pk: { S: pk }, sk: { S: INSTANCE_SK } })),
-          ConsistentRead: consistent,
+      const batch = keys
+        .slice(i, i + BATCH_GET)
+        .map((pk): Item => ({ pk: { S: pk }, sk: { S: INSTANCE_SK } }));
+      const left = await retryRemaining(
+        batch,
+        async (pending) => {
+          const out = await this.call('BatchGetItem', () =>
+            this.client.send(
+              new BatchGetItemCommand({
+                RequestItems: { [this.tableName]: { Keys: [...pending], ConsistentRead: consistent } },
+              }),
+            ),
+          );
+          for (const item of out.Responses?.[this.tableName] ?? []) {
+            const stored = toStored(item);
+            found.set(stored.key, stored);
+          }
+          return out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         },
-      };
-      for (let attempt = 0; request !== undefined; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new StoreError('BatchGetItem kept leaving keys unprocessed');
-        if (attempt > 0) await backoff(attempt);
-        const out = await this.call('BatchGetItem', () =>
-          this.client.send(new BatchGetItemCommand({ RequestItems: request })),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          const stored = toStored(item);
-          found.set(stored.key, stored);
-        }
-        const rest = out.UnprocessedKeys?.[this.tableName];
-        request = rest?.Keys?.length
-          ? { [this.tableName]: { Keys: rest.Keys, ConsistentRead: consistent } }
-          : undefined;
-      }
+        UNPROCESSED,
+      );
+      if (left.length > 0) throw new StoreError('BatchGetItem kept leaving keys unprocessed');
     }
     return found;
   }
@@ -171,16 +174,17 @@ export class DynamoDbStore implements StateStore {
       PutRequest: { Item: quarantineItem(r, expiresAt) },
     }));
     for (let i = 0; i < writes.length; i += BATCH_WRITE) {
-      let batch = writes.slice(i, i + BATCH_WRITE);
-      for (let attempt = 0; batch.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES)
-          throw new StoreError('BatchWriteItem kept leaving items unprocessed');
-        if (attempt > 0) await backoff(attempt);
-        const out = await this.call('BatchWriteItem', () =>
-          this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: batch } })),
-        );
-        batch = out.UnprocessedItems?.[this.tableName] ?? [];
-      }
+      const left = await retryRemaining(
+        writes.slice(i, i + BATCH_WRITE),
+        async (pending) => {
+          const out = await this.call('BatchWriteItem', () =>
+            this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: [...pending] } })),
+          );
+          return out.UnprocessedItems?.[this.tableName] ?? [];
+        },
+        UNPROCESSED,
+      );
+      if (left.length > 0) throw new StoreError('BatchWriteItem kept leaving items unprocessed');
     }
   }
 
@@ -457,5 +461,3 @@ function quarantineItem(r: QuarantinedRecord, expiresAt: number): Item {
 
 const str = (v: AttributeValue | undefined): string => v?.S ?? '';
 const num = (v: AttributeValue | undefined): number => Number(v?.N ?? 0);
-const backoff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt) * Math.random()));

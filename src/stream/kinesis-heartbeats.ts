@@ -4,6 +4,7 @@ import {
   PutRecordsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import { retryRemaining } from '../../packages/producer/src/retry.js';
 import type { HeartbeatWriter, ShardInfo } from '../runtime/ports.js';
 
 /** PutRecords takes at most 500 records a call. */
@@ -50,23 +51,24 @@ export class KinesisHeartbeats implements HeartbeatWriter {
   }
 
   private async put(shards: readonly ShardInfo[], record: Uint8Array): Promise<void> {
-    let pending = shards;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt === ATTEMPTS) {
-        throw new Error(`could not put heartbeats on ${pending.map((s) => s.id).join(', ')}`);
-      }
-      if (attempt > 0) await this.sleep(100 * 2 ** attempt);
-      const out = await this.client.send(
-        new PutRecordsCommand({
-          StreamName: this.streamName,
-          Records: pending.map((s) => ({
-            Data: record,
-            PartitionKey: 'overdue-heartbeat',
-            ExplicitHashKey: this.hashKeys.get(s.id),
-          })),
-        }),
-      );
-      pending = pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
-    }
+    const refused = await retryRemaining(
+      shards,
+      async (pending) => {
+        const out = await this.client.send(
+          new PutRecordsCommand({
+            StreamName: this.streamName,
+            Records: pending.map((s) => ({
+              Data: record,
+              PartitionKey: 'overdue-heartbeat',
+              ExplicitHashKey: this.hashKeys.get(s.id),
+            })),
+          }),
+        );
+        return pending.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
+      },
+      { attempts: ATTEMPTS, baseMs: 200, sleep: this.sleep },
+    );
+    if (refused.length > 0)
+      throw new Error(`could not put heartbeats on ${refused.map((s) => s.id).join(', ')}`);
   }
 }

@@ -1,6 +1,7 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { batches } from './batches.js';
 import { isRecord } from './contract.js';
+import { retryRemaining } from './retry.js';
 
 /** PutRecords takes at most 500 records and 5 MiB (data plus partition keys) per call. */
 const MAX_RECORDS = 500;
@@ -52,43 +53,38 @@ export async function sendEvents(
 ): Promise<SendResult> {
   const attempts = options.attempts ?? 6;
   const backoffMs = options.backoffMs ?? 100;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const result: SendResult = { sent: 0, failed: [] };
   const entries = lines.map((text, i) => ({
     line: i + 1,
     entry: { Data: Buffer.from(text), PartitionKey: partitionKeyOf(text) } as PutRecordsRequestEntry,
+    /** Why Kinesis refused it the last time. */
+    error: undefined as string | undefined,
   }));
   const size = (e: (typeof entries)[number]) =>
     (e.entry.Data as Uint8Array).byteLength + Buffer.byteLength(e.entry.PartitionKey as string);
   for (const batch of batches(entries, MAX_RECORDS, MAX_BYTES, size)) {
-    let pending = batch;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      let errors: (string | undefined)[];
-      try {
-        const out = await client.send(
-          new PutRecordsCommand({ StreamName: streamName, Records: pending.map((p) => p.entry) }),
-        );
-        errors = pending.map((_, i) => {
-          const r = out.Records?.[i];
-          return r?.ErrorCode ? `${r.ErrorCode}: ${r.ErrorMessage ?? ''}`.trim() : undefined;
-        });
-      } catch (error) {
-        const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        errors = pending.map(() => text);
-      }
-      const retry = pending.filter((_, i) => errors[i] !== undefined);
-      result.sent += pending.length - retry.length;
-      if (retry.length === 0) break;
-      if (attempt >= attempts) {
-        pending.forEach((p, i) => {
-          const error = errors[i];
-          if (error !== undefined) result.failed.push({ line: p.line, error });
-        });
-        break;
-      }
-      await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
-      pending = retry;
-    }
+    const refused = await retryRemaining(
+      batch,
+      async (pending) => {
+        try {
+          const out = await client.send(
+            new PutRecordsCommand({ StreamName: streamName, Records: pending.map((p) => p.entry) }),
+          );
+          pending.forEach((p, i) => {
+            const r = out.Records?.[i];
+            p.error = r?.ErrorCode ? `${r.ErrorCode}: ${r.ErrorMessage ?? ''}`.trim() : undefined;
+          });
+        } catch (error) {
+          const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          for (const p of pending) p.error = text;
+        }
+        const retry = pending.filter((p) => p.error !== undefined);
+        result.sent += pending.length - retry.length;
+        return retry;
+      },
+      { attempts, baseMs: backoffMs, ...(options.sleep ? { sleep: options.sleep } : {}) },
+    );
+    for (const p of refused) result.failed.push({ line: p.line, error: p.error as string });
   }
   return result;
 }
