@@ -1,28 +1,14 @@
-import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import { advance, applyEvent, eventHash, isDuplicate, newInstance, nextWake } from '../engine/transition.js';
-import { parseEvent } from '../events/parse.js';
-import type { InvalidReason, TelemetryEvent } from '../events/telemetry.js';
+import { newInstance } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
-import { formatDuration } from '../workflow/duration.js';
-import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
+import type { WorkflowConfig } from '../workflow/model.js';
 import { type PublishDeps, publishPending } from './commit.js';
 import { commitWithRetry } from './conflict.js';
-import { checkHeartbeat, type HeartbeatCheck, mayBeHeartbeat } from './heartbeat.js';
-import { unpackAggregated } from './kpl.js';
-import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
+import { type Fold, fold, type Group, type Pending } from './fold.js';
 import type { ConsumerStore, QuarantinedRecord, StoredInstance } from './ports.js';
+import { quarantined, readBatch, type StreamRecord } from './records.js';
 
-/** One Kinesis record, whatever delivered it (Lambda's event source mapping, or the dev poller). */
-export interface StreamRecord {
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  /** Position inside a KPL-aggregated record (0 for a plain record). */
-  readonly subSequence?: number;
-  readonly data: Uint8Array;
-  /** approximateArrivalTimestamp, epoch ms. */
-  readonly arrival: number;
-}
+export type { StreamRecord } from './records.js';
 
 /** What a consumer container keeps between batches. */
 export interface ConsumerCache {
@@ -57,21 +43,9 @@ export interface ConsumeResult {
   writes: number;
 }
 
-interface Pending {
-  readonly record: StreamRecord;
-  readonly event: TelemetryEvent;
-  readonly hash: string;
-  readonly seq: bigint;
-}
-
-interface Group {
-  readonly key: string;
-  readonly model: WorkflowModel;
-  readonly events: Pending[];
-}
-
 /** Instances read and written at once: enough to hide latency, few enough not to throttle. */
 const CONCURRENCY = 16;
+
 const CONFLICT_RETRIES = 5;
 
 /**
@@ -86,8 +60,7 @@ export async function consumeBatch(
   records: readonly StreamRecord[],
   deps: ConsumerDeps,
 ): Promise<ConsumeResult> {
-  const { store, metrics, config } = deps;
-  const wall = deps.clock();
+  const { store, metrics } = deps;
   const shardId = records[0]?.shardId;
   const result: ConsumeResult = {
     failedSequenceNumber: undefined,
@@ -98,51 +71,9 @@ export async function consumeBatch(
   };
   if (shardId === undefined) return result;
 
-  const invalid: QuarantinedRecord[] = [];
-  const ordered: StreamRecord[] = [];
-  for (const record of records) {
-    const unpacked = unpackAggregated(record);
-    if ('reason' in unpacked) invalid.push({ ...record, payload: record.data, ...unpacked });
-    else ordered.push(...unpacked);
-  }
-  ordered.sort(compareRecords);
-  // The watermark before this batch: deadlines final by then stay final (contract §3).
+  // Read: unpack, check heartbeats, parse, group by instance (in sequence order).
   const before = await shardWatermark(shardId, deps);
-  const checkBeat = heartbeatChecker(wall + deps.maxSkewMs, deps);
-  const bound = `its arrival time plus the allowed clock skew (${formatDuration(deps.maxSkewMs)})`;
-  const groups = new Map<string, Group>();
-  const heartbeats: { seq: bigint; time: number }[] = [];
-  for (const record of ordered) {
-    const seq = BigInt(record.sequenceNumber);
-    const beat = await checkBeat(record.data);
-    if (beat.kind === 'beat') {
-      heartbeats.push({ seq, time: beat.time });
-      continue;
-    }
-    if (beat.kind === 'forged') {
-      metrics.count('forgedHeartbeats');
-      invalid.push(quarantined(record, 'forged_heartbeat', beat.message));
-      continue;
-    }
-    const parsed = parseEvent(record.data, config, {
-      notAfter: record.arrival + deps.maxSkewMs,
-      because: bound,
-    });
-    if (!parsed.ok) {
-      invalid.push(quarantined(record, parsed.reason, parsed.message));
-      continue;
-    }
-    const event = parsed.event;
-    metrics.timing('ingestLag', wall - record.arrival);
-    metrics.timing('eventTimeSkew', record.arrival - event.time);
-    const key = store.instanceKey(event.workflow, event.correlationId);
-    let group = groups.get(key);
-    if (!group) {
-      group = { key, model: config.workflows.get(event.workflow) as WorkflowModel, events: [] };
-      groups.set(key, group);
-    }
-    group.events.push({ record, event, hash: eventHash(event.eventId), seq });
-  }
+  const { ordered, groups, heartbeats, invalid } = await readBatch(records, deps);
   // The watermark after this batch's heartbeats: every instance is judged at it once all of its
   // events in the batch are folded in, so that a batch's own events are never called missing.
   const after = heartbeats.reduce((t, h) => Math.max(t, h.time), before);
@@ -200,44 +131,12 @@ export async function consumeBatch(
   return result;
 }
 
-const quarantined = (record: StreamRecord, reason: InvalidReason, message: string): QuarantinedRecord => ({
-  ...record,
-  payload: record.data,
-  reason,
-  message,
-});
-
 async function shardWatermark(shardId: string, deps: ConsumerDeps): Promise<number> {
   const cached = deps.cache?.watermarks.get(shardId);
   if (cached !== undefined) return cached;
   const stored = (await deps.store.getWatermarks()).get(shardId);
   if (stored !== undefined) deps.cache?.watermarks.set(shardId, stored);
   return stored ?? Number.NEGATIVE_INFINITY;
-}
-
-/**
- * Checks records against the deployment's heartbeat key, read only for batches that may hold a
- * heartbeat and then cached per container (absent until the first sweep creates it: no heartbeat
- * is genuine before). A cached key may have been rotated since (its item deleted, a new one created
- * by the next sweep): it is read once more before a heartbeat is called forged.
- */
-function heartbeatChecker(notAfter: number, deps: ConsumerDeps) {
-  const read = async () => {
-    const key = await deps.store.getHeartbeatKey();
-    if (key !== undefined && deps.cache) deps.cache.heartbeatKey = key;
-    return key;
-  };
-  let key: Promise<Uint8Array | undefined> | undefined;
-  let refreshed = false;
-  return async (data: Uint8Array): Promise<HeartbeatCheck> => {
-    if (!mayBeHeartbeat(data)) return checkHeartbeat(data, undefined, notAfter);
-    key ??= deps.cache?.heartbeatKey !== undefined ? Promise.resolve(deps.cache.heartbeatKey) : read();
-    const beat = checkHeartbeat(data, await key, notAfter);
-    if (beat.kind !== 'forged' || refreshed) return beat;
-    refreshed = true;
-    key = read();
-    return checkHeartbeat(data, await key, notAfter);
-  };
 }
 
 async function quarantine(records: QuarantinedRecord[], deps: ConsumerDeps): Promise<void> {
@@ -335,74 +234,6 @@ class JudgeError extends Error {
   }
 }
 
-interface Fold {
-  changed: boolean;
-  duplicates: number;
-}
-
-/**
- * The time rules of contract §3 for one instance and one batch. Each event is applied at the
- * instance's observed time: the watermark before the batch, or the instance's own latest event time
- * when later (its earlier events are all in: one shard, in order), never beyond the event's arrival.
- * Once every event of the batch is in, the instance is judged at the watermark after the batch. An
- * instance whose first event is late is judged on its own events until it has been quiet for grace.
- */
-function fold(
-  target: StoredInstance,
-  group: Group,
-  watermark: { before: number; after: number },
-  fresh: boolean,
-  deps: ConsumerDeps,
-): Fold {
-  const { model } = group;
-  const instance = target.instance;
-  const pending: Alert[] = [];
-  if (instance.lm !== undefined) {
-    pending.push(...leaveLateMode(instance, model, watermark.before));
-    // Its indexed wake-up may have been held back for the quiet period: the engine wants its own.
-    if (instance.lm !== undefined) instance.wk = nextWake(instance, model);
-  }
-  const firstNew = group.events.find((p) => !isDuplicate(instance, p.hash));
-  if (fresh && firstNew !== undefined && startsLate(firstNew.event.time, watermark.before, model)) {
-    instance.lm = [Number.NEGATIVE_INFINITY, 0];
-  }
-  let observed = instance.lm === undefined ? watermark.before : instance.lm[0];
-  let changed = pending.length > 0;
-  let duplicates = 0;
-  for (const p of group.events) {
-    if (isDuplicate(instance, p.hash)) {
-      duplicates++;
-      continue;
-    }
-    observed = Math.max(observed, Math.min(p.event.time, p.record.arrival));
-    const was = instance.st;
-    const t = applyEvent(instance, p.event, model, observed, p.hash);
-    pending.push(...t.alerts);
-    changed = true;
-    if (t.effect === 'ignored') deps.metrics.count('ignored');
-    const t0 = instance.t0;
-    if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
-      deps.metrics.timing('stepLatency', p.event.time - t0);
-      if (was !== 'completed' && instance.st === 'completed') {
-        deps.metrics.timing('workflowLatency', p.event.time - t0);
-      }
-    }
-  }
-  if (instance.lm !== undefined) {
-    if (changed) instance.lm = [observed, deps.clock() + model.graceMs];
-    holdWhileLate(instance);
-  } else if (
-    changed &&
-    watermark.after > observed &&
-    instance.wk !== undefined &&
-    instance.wk <= watermark.after
-  ) {
-    pending.push(...advance(instance, model, watermark.after).alerts);
-  }
-  target.pending.push(...pending);
-  return { changed, duplicates };
-}
-
 function countOutcome(before: string, instance: Instance, created: boolean, deps: ConsumerDeps): void {
   if (created) deps.metrics.count('workflowsStarted');
   if (before === instance.st) return;
@@ -422,10 +253,4 @@ function lowest(seqs: readonly bigint[]): bigint | undefined {
   let min: bigint | undefined;
   for (const s of seqs) if (min === undefined || s < min) min = s;
   return min;
-}
-
-function compareRecords(a: StreamRecord, b: StreamRecord): number {
-  const x = BigInt(a.sequenceNumber);
-  const y = BigInt(b.sequenceNumber);
-  return x < y ? -1 : x > y ? 1 : (a.subSequence ?? 0) - (b.subSequence ?? 0);
 }

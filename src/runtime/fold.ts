@@ -1,0 +1,89 @@
+import type { Alert } from '../engine/alert.js';
+import { advance, applyEvent, isDuplicate, nextWake } from '../engine/transition.js';
+import type { TelemetryEvent } from '../events/telemetry.js';
+import type { WorkflowModel } from '../workflow/model.js';
+import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
+import type { MetricsSink, StoredInstance } from './ports.js';
+import type { StreamRecord } from './records.js';
+
+/** An event of the batch, with the record it came in (quarantined verbatim if it cannot be judged). */
+export interface Pending {
+  readonly record: StreamRecord;
+  readonly event: TelemetryEvent;
+  readonly hash: string;
+  readonly seq: bigint;
+}
+
+export interface Group {
+  readonly key: string;
+  readonly model: WorkflowModel;
+  readonly events: Pending[];
+}
+
+export interface Fold {
+  changed: boolean;
+  duplicates: number;
+}
+
+/**
+ * The time rules of contract §3 for one instance and one batch. Each event is applied at the
+ * instance's observed time: the watermark before the batch, or the instance's own latest event time
+ * when later (its earlier events are all in: one shard, in order), never beyond the event's arrival.
+ * Once every event of the batch is in, the instance is judged at the watermark after the batch. An
+ * instance whose first event is late is judged on its own events until it has been quiet for grace.
+ */
+export function fold(
+  target: StoredInstance,
+  group: Group,
+  watermark: { before: number; after: number },
+  fresh: boolean,
+  deps: { metrics: MetricsSink; clock: () => number },
+): Fold {
+  const { model } = group;
+  const instance = target.instance;
+  const pending: Alert[] = [];
+  if (instance.lm !== undefined) {
+    pending.push(...leaveLateMode(instance, model, watermark.before));
+    // Its indexed wake-up may have been held back for the quiet period: the engine wants its own.
+    if (instance.lm !== undefined) instance.wk = nextWake(instance, model);
+  }
+  const firstNew = group.events.find((p) => !isDuplicate(instance, p.hash));
+  if (fresh && firstNew !== undefined && startsLate(firstNew.event.time, watermark.before, model)) {
+    instance.lm = [Number.NEGATIVE_INFINITY, 0];
+  }
+  let observed = instance.lm === undefined ? watermark.before : instance.lm[0];
+  let changed = pending.length > 0;
+  let duplicates = 0;
+  for (const p of group.events) {
+    if (isDuplicate(instance, p.hash)) {
+      duplicates++;
+      continue;
+    }
+    observed = Math.max(observed, Math.min(p.event.time, p.record.arrival));
+    const was = instance.st;
+    const t = applyEvent(instance, p.event, model, observed, p.hash);
+    pending.push(...t.alerts);
+    changed = true;
+    if (t.effect === 'ignored') deps.metrics.count('ignored');
+    const t0 = instance.t0;
+    if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
+      deps.metrics.timing('stepLatency', p.event.time - t0);
+      if (was !== 'completed' && instance.st === 'completed') {
+        deps.metrics.timing('workflowLatency', p.event.time - t0);
+      }
+    }
+  }
+  if (instance.lm !== undefined) {
+    if (changed) instance.lm = [observed, deps.clock() + model.graceMs];
+    holdWhileLate(instance);
+  } else if (
+    changed &&
+    watermark.after > observed &&
+    instance.wk !== undefined &&
+    instance.wk <= watermark.after
+  ) {
+    pending.push(...advance(instance, model, watermark.after).alerts);
+  }
+  target.pending.push(...pending);
+  return { changed, duplicates };
+}
