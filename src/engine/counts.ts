@@ -9,8 +9,12 @@ import type { Instance } from './instance.js';
  * A step's entry in one of the instance's maps. Own properties only: a step may be called
  * `constructor` or `toString`, which every plain object inherits.
  */
-export const own = <T>(map: Record<string, T>, key: string): T | undefined =>
-  Object.hasOwn(map, key) ? map[key] : undefined;
+export const own = <T extends number | number[]>(map: Record<string, T>, key: string): T | undefined => {
+  // What every object inherits under such a name is a function (or, for __proto__, which the file
+  // refuses, an object): never a number or an array. A type check is much cheaper than hasOwn.
+  const value = map[key];
+  return typeof value === 'number' || Array.isArray(value) ? value : undefined;
+};
 
 export function recordSuccess(
   instance: Instance,

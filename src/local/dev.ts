@@ -20,10 +20,11 @@ import { type Demo, startDemo } from './demo.js';
 import { createStream, createTable, type Emulators, startEmulators } from './emulators.js';
 import { KinesisPoller } from './kinesis-poller.js';
 import { lambdaContext } from './lambda-context.js';
+import { LOCAL_NAME, LOCAL_TOPIC } from './names.js';
 import { SnsSink } from './sns-sink.js';
 
-export const LOCAL_NAME = 'overdue-local';
-export const LOCAL_TOPIC = `arn:aws:sns:us-east-1:000000000000:${LOCAL_NAME}`;
+export { LOCAL_NAME, LOCAL_TOPIC } from './names.js';
+
 const LOCAL_SHARDS = 2;
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 

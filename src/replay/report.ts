@@ -33,9 +33,9 @@ export class JsonReport {
     this.push(`${this.count++ === 0 ? '\n' : ',\n'}${text}`);
   };
 
-  /** Lets the output drain: call between input lines. */
-  async flushIfFull(): Promise<void> {
-    if (this.size >= CHUNK) await this.flush();
+  /** True when enough is buffered to be worth a write: then `flush` between input chunks. */
+  get full(): boolean {
+    return this.size >= CHUNK;
   }
 
   async finish(result: ReplayResult): Promise<void> {
@@ -60,7 +60,7 @@ export class JsonReport {
     this.size += text.length;
   }
 
-  private async flush(): Promise<void> {
+  async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');
     this.buffer = [];

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type DevOptions, readyBanner, startDev } from '../../local/dev.js';
+import type { DevOptions } from '../../local/dev.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
 import { UsageError } from '../errors.js';
 import { duration, type ExitCode, type Io, port } from '../io.js';
@@ -68,6 +68,8 @@ async function dev(flags: DevFlags, io: Io): Promise<ExitCode> {
     print: (text) => io.out.write(`${text}\n`),
     color: io.out.isTTY === true && !process.env.NO_COLOR,
   };
+  // Loaded when used: the emulators and SDK clients would slow every other command's start.
+  const { readyBanner, startDev } = await import('../../local/dev.js');
   let mode: Awaited<ReturnType<typeof startDev>>;
   try {
     mode = await startDev(options);

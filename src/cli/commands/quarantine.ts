@@ -1,10 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { httpHandler } from '../../aws/clients.js';
 import { iso } from '../../engine/alert.js';
-import { DynamoDbStore } from '../../store/dynamodb-store.js';
 import { duration, type ExitCode, type Io, reach } from '../io.js';
-import { tableName } from './trace.js';
+import { openStore, tableName } from './trace.js';
 
 export function registerQuarantine(program: Command, io: Io, done: (code: ExitCode) => void): void {
   const quarantine = program
@@ -25,10 +22,7 @@ export function registerQuarantine(program: Command, io: Io, done: (code: ExitCo
 async function list(options: { since?: string; json?: boolean; table?: string }, io: Io): Promise<ExitCode> {
   const since = duration(options.since, '1h', '--since');
   const now = Date.now();
-  const store = new DynamoDbStore(
-    new DynamoDBClient({ requestHandler: httpHandler() }),
-    tableName(options.table),
-  );
+  const store = await openStore(tableName(options.table));
   const entries = await reach(() => store.listQuarantine(now - since, now), 'DynamoDB');
   if (options.json) {
     io.out.write(`${JSON.stringify(entries, null, 2)}\n`);

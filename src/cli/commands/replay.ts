@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ALERT_KINDS, type AlertKind } from '../../engine/alert.js';
 import { parseTime } from '../../events/parse.js';
-import { readLines } from '../../replay/lines.js';
+import { readLineBatches } from '../../replay/lines.js';
 import { Replayer } from '../../replay/replayer.js';
 import { HumanReport, JsonReport } from '../../replay/report.js';
 import { parseDuration } from '../../workflow/duration.js';
@@ -107,9 +107,9 @@ async function replay(options: ReplayOptions, io: Io): Promise<ExitCode> {
         : undefined;
   const input = fromStdin ? process.stdin : createReadStream(events, { highWaterMark: 1 << 20 });
   try {
-    for await (const line of readLines(input, bar && ((n) => bar.advance(n)))) {
-      replayer.push(line);
-      if (json) await json.flushIfFull();
+    for await (const lines of readLineBatches(input, bar && ((n) => bar.advance(n)))) {
+      for (const line of lines) replayer.push(line);
+      if (json?.full) await json.flush();
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,9 +1,6 @@
 import { createReadStream, existsSync } from 'node:fs';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Command } from 'commander';
-import { sendEvents } from '../../../packages/producer/src/send.js';
-import { httpHandler } from '../../aws/clients.js';
-import { LOCAL_NAME } from '../../local/dev.js';
+import { LOCAL_NAME } from '../../local/names.js';
 import { readLines } from '../../replay/lines.js';
 import { UsageError } from '../errors.js';
 import { type ExitCode, type Io, reach, required } from '../io.js';
@@ -38,6 +35,12 @@ Exit codes: 0 all sent, 2 usage error (no region, nothing listening), 3 some eve
 async function send(options: { events: string; stream: string }, io: Io): Promise<ExitCode> {
   const file = options.events;
   if (file !== '-' && !existsSync(file)) throw new UsageError(`cannot read --events ${file}: file not found`);
+  // Loaded when used, so that the commands that need no AWS SDK start quickly.
+  const [{ KinesisClient }, { httpHandler }, { sendEvents }] = await Promise.all([
+    import('@aws-sdk/client-kinesis'),
+    import('../../aws/clients.js'),
+    import('../../../packages/producer/src/send.js'),
+  ]);
   const client = new KinesisClient({ requestHandler: httpHandler() });
   // Before reading anything: a missing region is a usage error, not a failure of every record.
   await reach(() => client.config.region(), 'Kinesis');

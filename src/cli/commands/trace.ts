@@ -1,11 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { httpHandler } from '../../aws/clients.js';
 import { iso } from '../../engine/alert.js';
 import { deadlinesOf, timelineOf } from '../../engine/transition.js';
-import { LOCAL_NAME } from '../../local/dev.js';
+import { LOCAL_NAME } from '../../local/names.js';
 import type { StoredInstance } from '../../runtime/ports.js';
-import { DynamoDbStore } from '../../store/dynamodb-store.js';
+import type { DynamoDbStore } from '../../store/dynamodb-store.js';
 import { instancePk } from '../../store/keys.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
 import type { WorkflowModel } from '../../workflow/model.js';
@@ -50,7 +48,7 @@ Exit codes: 0 found, 1 no such instance, 2 usage error (no region, nothing liste
 
 async function trace(correlationId: string, options: TraceOptions, io: Io): Promise<ExitCode> {
   const table = tableName(options.table);
-  const store = new DynamoDbStore(new DynamoDBClient({ requestHandler: httpHandler() }), table);
+  const store = await openStore(table);
   let file = options.config;
   if (file === undefined) {
     // Only overdue dev records its file in its table; against AWS the file must be named.
@@ -110,4 +108,14 @@ function traceJson(stored: StoredInstance, model: WorkflowModel | undefined) {
     unknownStepEvents: instance.ign ?? 0,
     notes: instance.notes ?? [],
   };
+}
+
+/** The monitor's table through the SDK, loaded when used so that other commands start quickly. */
+export async function openStore(table: string): Promise<DynamoDbStore> {
+  const [{ DynamoDBClient }, { httpHandler }, { DynamoDbStore }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('../../aws/clients.js'),
+    import('../../store/dynamodb-store.js'),
+  ]);
+  return new DynamoDbStore(new DynamoDBClient({ requestHandler: httpHandler() }), table);
 }
