@@ -25,6 +25,10 @@ describe('overdue dev as a process', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(dev.out()).toMatch(/export AWS_ENDPOINT_URL_KINESIS=http:\/\/127\.0\.0\.1:\d+/);
+    // The alert feed's columns are labelled, the time one above all: it is event time, not the clock.
+    expect(dev.out()).toContain(
+      'T (UTC)   KIND                 WORKFLOW  CORRELATION ID  STEP  WHAT  [SEVERITY]',
+    );
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.out()).toContain('stopped: 0 alerts published.');

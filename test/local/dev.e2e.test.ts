@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendEvents } from '../../packages/producer/src/send.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
+import { createTable } from '../../src/local/emulators.js';
 import { instancePk } from '../../src/store/keys.js';
 import { cli } from '../cli/run-cli.js';
 import { startTestDev, until } from './test-dev.js';
@@ -173,6 +174,13 @@ describe('overdue dev, end to end', () => {
       '{"this is": "not an event"}',
     ]);
     expect((await cli(['trace', 'o-nobody', '--config', config])).code).toBe(1);
+    // Against a table that is not dev mode's, trace cannot know the workflow file: it asks for it.
+    await createTable(dev.emulators.dynamodb, 'deployed-elsewhere');
+    const elsewhere = await cli(['trace', 'o-trace', '--table', 'deployed-elsewhere']);
+    expect(elsewhere).toMatchObject({ code: 2, stdout: '' });
+    expect(elsewhere.stderr).toBe(
+      'overdue: --config FILE is required: the workflow file the monitor with table deployed-elsewhere runs\n',
+    );
     // Against dev mode, trace needs no --config: dev notes the file it runs in its table.
     const plain = await cli(['trace', 'o-trace']);
     expect(plain.stdout).toMatch(/^order {2}o-trace {2}running/);
