@@ -19,6 +19,18 @@ for (const name of only) {
 }
 const want = (name: string) => only.length === 0 || only.includes(name);
 
+/** The workload as NDJSON in `dir`, as replay reads it. */
+async function writeWorkload(dir: string): Promise<string> {
+  const file = join(dir, 'events.ndjson');
+  const out = createWriteStream(file);
+  for (const event of benchEvents(INSTANCES)) {
+    if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return file;
+}
+
 function child(script: string, ...args: string[]) {
   // --expose-gc: each timed run starts from a collected heap, so runs do not pay for each other.
   const out = execFileSync(
@@ -58,13 +70,7 @@ if (want('engine')) {
 
   const dir = mkdtempSync(join(tmpdir(), 'overdue-bench-'));
   try {
-    const file = join(dir, 'events.ndjson');
-    const out = createWriteStream(file);
-    for (const event of benchEvents(INSTANCES)) {
-      if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
+    const file = await writeWorkload(dir);
     const size = statSync(file).size;
     const replay = child('replay-bench.ts', file);
     console.log(
@@ -97,13 +103,7 @@ if (want('cli')) {
   // overdue replay end to end, through bin/overdue.js, on the same workload written to a file.
   const cliDir = mkdtempSync(join(tmpdir(), 'overdue-bench-cli-'));
   try {
-    const file = join(cliDir, 'events.ndjson');
-    const out = createWriteStream(file);
-    for (const event of benchEvents(INSTANCES)) {
-      if (!out.write(`${JSON.stringify(event)}\n`)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
+    const file = await writeWorkload(cliDir);
     const cli = child('replay-cli.ts', file) as {
       inputMiB: number;
       jsonMiB: number;
