@@ -232,6 +232,7 @@ export function readyBanner(dev: DevMode, options: DevOptions): string {
     '',
     'T (UTC)   KIND                 WORKFLOW  CORRELATION ID  STEP  WHAT  [SEVERITY]',
     '          T: the observed (event) time at which the monitor raised the alert',
+    '',
   ].join('\n');
 }
 
