@@ -73,7 +73,7 @@ export async function consumeBatch(
 
   // Read: unpack, check heartbeats, parse, group by instance (in sequence order).
   const before = await shardWatermark(shardId, deps);
-  const { ordered, groups, heartbeats, invalid } = await readBatch(records, deps);
+  const { groups, heartbeats, invalid } = await readBatch(records, deps);
   // The watermark after this batch's heartbeats: every instance is judged at it once all of its
   // events in the batch are folded in, so that a batch's own events are never called missing.
   const after = heartbeats.reduce((t, h) => Math.max(t, h.time), before);
@@ -124,10 +124,11 @@ export async function consumeBatch(
   metrics.count('events', result.events);
   metrics.count('duplicates', result.duplicates);
   metrics.count('invalid', result.invalid);
+  // Looked up among the records as delivered: an aggregate that did not unpack is not in `ordered`.
   result.failedSequenceNumber =
     failure === undefined
       ? undefined
-      : ordered.find((r) => BigInt(r.sequenceNumber) === failure)?.sequenceNumber;
+      : records.find((r) => BigInt(r.sequenceNumber) === failure)?.sequenceNumber;
   return result;
 }
 
