@@ -33,7 +33,9 @@ import {
   LAG_SK,
   LOCAL_CONFIG_SK,
   MONITOR_PK,
+  QUARANTINE_SHARDS,
   quarantinePk,
+  quarantineShard,
   SECRET_PK,
   WATERMARK_PK,
 } from './keys.js';
@@ -247,32 +249,35 @@ export class DynamoDbStore implements StateStore {
     const entries: QuarantineEntry[] = [];
     const HOUR = 3_600_000;
     for (let hour = since - (since % HOUR); hour <= until; hour += HOUR) {
-      const query = {
-        KeyConditionExpression: 'pk = :pk AND sk >= :from',
-        ExpressionAttributeValues: {
-          ':pk': { S: quarantinePk(hour) },
-          ':from': { S: new Date(since).toISOString() },
-        },
-      };
-      for await (const items of this.query(query)) {
-        for (const item of items) {
-          const arrival = num(item.arrival);
-          if (arrival > until) continue;
-          entries.push({
-            arrival,
-            reason: str(item.reason),
-            message: str(item.message),
-            shardId: str(item.shard),
-            sequenceNumber: str(item.seq),
-            bytes: num(item.bytes),
-            ...(item.payload ? { payload: str(item.payload) } : {}),
-            ...(item.payloadBase64 ? { payloadBase64: str(item.payloadBase64) } : {}),
-            truncated: item.truncated?.BOOL === true,
-          });
+      for (let shard = 0; shard < QUARANTINE_SHARDS; shard++) {
+        const query = {
+          KeyConditionExpression: 'pk = :pk AND sk >= :from',
+          ExpressionAttributeValues: {
+            ':pk': { S: quarantinePk(hour, shard) },
+            ':from': { S: new Date(since).toISOString() },
+          },
+        };
+        for await (const items of this.query(query)) {
+          for (const item of items) {
+            const arrival = num(item.arrival);
+            if (arrival > until) continue;
+            entries.push({
+              arrival,
+              reason: str(item.reason),
+              message: str(item.message),
+              shardId: str(item.shard),
+              sequenceNumber: str(item.seq),
+              bytes: num(item.bytes),
+              ...(item.payload ? { payload: str(item.payload) } : {}),
+              ...(item.payloadBase64 ? { payloadBase64: str(item.payloadBase64) } : {}),
+              truncated: item.truncated?.BOOL === true,
+            });
+          }
         }
       }
     }
-    return entries;
+    // Oldest first across the hour's shards (the sort key starts with the arrival time).
+    return entries.sort((a, b) => a.arrival - b.arrival || (a.sequenceNumber < b.sequenceNumber ? -1 : 1));
   }
 
   async getMonitor(): Promise<MonitorState> {
@@ -443,7 +448,7 @@ function quarantineItem(r: QuarantinedRecord, expiresAt: number): Item {
   // Verbatim where the bytes are UTF-8 (they survive the round trip); base64 otherwise.
   const isUtf8 = Buffer.from(text, 'utf8').equals(kept);
   const item: Item = {
-    pk: { S: quarantinePk(r.arrival) },
+    pk: { S: quarantinePk(r.arrival, quarantineShard(r.shardId, r.sequenceNumber)) },
     sk: { S: `${new Date(r.arrival).toISOString()}#${r.shardId}#${r.sequenceNumber}` },
     reason: { S: r.reason },
     message: { S: r.message.slice(0, 1000) },

@@ -25,5 +25,16 @@ export const instancePk = (workflow: string, correlationId: string): string =>
 export const indexShard = (pk: string): string => `D#${shortHashNumber(pk) % INDEX_SHARDS}`;
 export const indexShards = (): string[] => Array.from({ length: INDEX_SHARDS }, (_, i) => `D#${i}`);
 
-/** Quarantine items are bucketed by hour, so listing "since" reads a few partitions, never the table. */
-export const quarantinePk = (arrival: number): string => `Q#${new Date(arrival).toISOString().slice(0, 13)}`;
+export const QUARANTINE_SHARDS = 16;
+
+/**
+ * Quarantine items are bucketed by arrival hour, so listing "since" reads a few partitions, never the
+ * table, and spread over 16 keys within the hour by a hash of the record's position, so that a flood
+ * of invalid records (hundreds a second) does not throttle one partition and stall the shard.
+ */
+export const quarantinePk = (arrival: number, shard: number): string =>
+  `Q#${new Date(arrival).toISOString().slice(0, 13)}#${shard}`;
+
+/** The write shard of a quarantined record: stable for a record, so a retry overwrites it. */
+export const quarantineShard = (shardId: string, sequenceNumber: string): number =>
+  shortHashNumber(`${shardId}#${sequenceNumber}`) % QUARANTINE_SHARDS;

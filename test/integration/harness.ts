@@ -14,7 +14,7 @@ import type { ConsumerDeps } from '../../src/runtime/consume-batch.js';
 import type { LogSink, MetricsSink, StoredInstance } from '../../src/runtime/ports.js';
 import type { SweeperDeps, SweepResult } from '../../src/runtime/sweep.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
-import { instancePk } from '../../src/store/keys.js';
+import { instancePk, QUARANTINE_SHARDS, quarantinePk } from '../../src/store/keys.js';
 import { type EventSpec, line, orderConfig, T0 } from '../helpers.js';
 
 /** Counters a test can assert on, instead of CloudWatch. */
@@ -181,24 +181,25 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     return (await h.store.getInstances([key], { consistent: true })).get(key);
   };
   h.quarantined = async () => {
-    // Bucketed by Kinesis arrival time (real time): this hour and, near its start, the last one.
-    const hours = new Set(
-      [Date.now() - 3_600_000, Date.now()].map((t) => new Date(t).toISOString().slice(0, 13)),
-    );
+    // Bucketed by Kinesis arrival time (real time): the last two hours, every write shard; the raw
+    // items, in arrival order, so that tests see exactly what the table holds.
     const items = [];
-    for (const hour of hours) {
-      const out = await emu.dynamodb.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: `Q#${hour}` } },
-        }),
-      );
-      items.push(...(out.Items ?? []));
+    for (const at of [Date.now() - 3_600_000, Date.now()]) {
+      for (let shard = 0; shard < QUARANTINE_SHARDS; shard++) {
+        const out = await emu.dynamodb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: quarantinePk(at, shard) } },
+          }),
+        );
+        items.push(...(out.Items ?? []));
+      }
     }
-    return items.map((item) =>
-      Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? v.BOOL])),
-    );
+    const unique = [...new Map(items.map((item) => [`${item.pk?.S}/${item.sk?.S}`, item])).values()];
+    return unique
+      .sort((a, b) => (a.sk?.S ?? '').localeCompare(b.sk?.S ?? ''))
+      .map((item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v.S ?? v.N ?? v.BOOL])));
   };
   return h;
 }

@@ -11,7 +11,7 @@ import { newInstance } from '../../src/engine/transition.js';
 import type { StoredInstance } from '../../src/runtime/ports.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { StoreError, VersionConflictError } from '../../src/store/errors.js';
-import { indexShard, instancePk } from '../../src/store/keys.js';
+import { indexShard, instancePk, QUARANTINE_SHARDS, quarantineShard } from '../../src/store/keys.js';
 
 const ddb = mockClient(DynamoDBClient);
 const store = () => new DynamoDbStore(new DynamoDBClient({}), 'overdue');
@@ -141,7 +141,7 @@ describe('DynamoDbStore', () => {
       .commandCalls(BatchWriteItemCommand)[0]
       ?.args[0].input.RequestItems?.overdue?.map((w) => w.PutRequest?.Item);
     expect(items?.[0]).toMatchObject({
-      pk: { S: 'Q#2026-11-26T10' },
+      pk: { S: `Q#2026-11-26T10#${quarantineShard('shardId-000000000001', '1')}` },
       sk: { S: '2026-11-26T10:15:00.000Z#shardId-000000000001#1' },
       payload: { S: '{"oops' },
       reason: { S: 'not_json' },
@@ -152,5 +152,13 @@ describe('DynamoDbStore', () => {
     expect(items?.[1]?.payloadBase64).toEqual({ S: '//4A' });
     expect(items?.[2]?.payload?.S?.length).toBe(300_000);
     expect(items?.[2]).toMatchObject({ truncated: { BOOL: true }, bytes: { N: '400000' } });
+  });
+
+  it("spreads quarantined records over the hour's write shards, stably per record", () => {
+    const shards = new Set(
+      Array.from({ length: 200 }, (_, i) => quarantineShard('shardId-000000000000', String(i))),
+    );
+    expect(shards.size).toBe(QUARANTINE_SHARDS);
+    expect(quarantineShard('s', '7')).toBe(quarantineShard('s', '7'));
   });
 });
