@@ -61,7 +61,7 @@ export function recordSuccess(
 }
 
 /** A counted step is done at its count-th earliest success; only that many times need keeping. */
-export function updateCount(instance: Instance, step: StepModel): void {
+function updateCount(instance: Instance, step: StepModel): void {
   const count = step.count;
   if (count === undefined) return;
   const need = 'fixed' in count ? count.fixed : instance.need && own(instance.need, step.name);
@@ -72,7 +72,7 @@ export function updateCount(instance: Instance, step: StepModel): void {
   if (done !== undefined) instance.done[step.name] = done;
 }
 
-export function insertionPoint(sorted: readonly number[], t: number): number {
+function insertionPoint(sorted: readonly number[], t: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -83,7 +83,7 @@ export function insertionPoint(sorted: readonly number[], t: number): number {
   return lo;
 }
 
-export function readCount(value: unknown): number | undefined {
+function readCount(value: unknown): number | undefined {
   const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
 }

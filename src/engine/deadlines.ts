@@ -8,7 +8,7 @@ import type { Instance } from './instance.js';
  * Done times by step index (NaN: not done) in a buffer reused per workflow: the engine runs these
  * checks on every event, so they allocate nothing. Index 0 holds the start's actual time.
  */
-export interface Scratch {
+interface Scratch {
   done: Float64Array;
   overdueKeys: string[];
 }
@@ -36,7 +36,7 @@ export function scratchFor(workflow: WorkflowModel): Scratch {
 }
 
 /** `count: 0`: done as soon as the instance exists. */
-export const needsNone = (step: StepModel) =>
+const needsNone = (step: StepModel) =>
   step.count !== undefined && 'fixed' in step.count && step.count.fixed === 0;
 
 /** Fills the scratch buffer; returns the time deadlines count from (NaN when there is none yet). */

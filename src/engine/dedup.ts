@@ -6,11 +6,11 @@ import type { Instance } from './instance.js';
 // Dedup stays O(1) per event for instances with many events: past SMALL hashes, a Set is built
 // once per instance object and kept on a non-enumerable symbol property that JSON does not see.
 // Below that, a scan of a short array is faster than a Set and allocates nothing.
-export const SMALL = 32;
+const SMALL = 32;
 
-export const SEEN = Symbol('seen');
+const SEEN = Symbol('seen');
 
-export type WithSeen = Instance & { [SEEN]?: Set<string> };
+type WithSeen = Instance & { [SEEN]?: Set<string> };
 
 export function hasSeen(instance: WithSeen, hash: string): boolean {
   if (instance.seen.length <= SMALL) return instance.seen.includes(hash);

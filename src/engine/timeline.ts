@@ -6,13 +6,13 @@ import type { Instance, StatusCode, TimelineRow } from './instance.js';
 
 /** The instance's timeline: compact rows as stored, entries as people and alerts read them. */
 
-export const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = {
+const STATUS_CODE: Record<TelemetryEvent['status'], StatusCode> = {
   succeeded: 0,
   failed: 1,
   started: 2,
 };
 
-export const STATUS_NAME = ['succeeded', 'failed', 'started'] as const;
+const STATUS_NAME = ['succeeded', 'failed', 'started'] as const;
 
 export function timelineRow(event: TelemetryEvent, step: string): TimelineRow {
   const { source, traceId, durationMs, coldStart, error } = event;

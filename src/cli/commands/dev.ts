@@ -5,7 +5,7 @@ import { loadWorkflowFile } from '../../workflow/load.js';
 import { UsageError } from '../errors.js';
 import { duration, type ExitCode, type Io, port } from '../io.js';
 
-export const DEMO_WORKFLOWS = fileURLToPath(new URL('../../../examples/demo-workflows.yml', import.meta.url));
+const DEMO_WORKFLOWS = fileURLToPath(new URL('../../../examples/demo-workflows.yml', import.meta.url));
 const DEMO_NEEDS = ['order-fulfilment', 'user-signup'];
 
 interface DevFlags {
