@@ -9,7 +9,7 @@ import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 // `npm run bench -- soak latency` runs only those sections; no argument runs them all.
-const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak'];
+const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity'];
 const only = process.argv.slice(2);
 for (const name of only) {
   if (!SECTIONS.includes(name)) {
@@ -270,4 +270,13 @@ if (want('soak')) {
   console.log(
     `  retry storm alerts    ${soak.stormAlerts.join(', ')} (rows shown + rows counted in timelineTrimmed)`,
   );
+}
+
+if (want('capacity')) {
+  // Printed as the model prints it: per rate and traffic shape, each component against its limit.
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join('bench', 'capacity.ts')], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  console.log(`\ncapacity model (today's deployment: 16 index keys, one sweeper a minute)\n${out.trimEnd()}`);
 }

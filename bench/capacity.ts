@@ -1,0 +1,332 @@
+// The capacity model, a first cut (issue 12): how far today's deployment goes, and what breaks
+// first. The real consumer and sweeper code runs in virtual time over an in-memory table that meters
+// capacity units per partition key and second by DynamoDB's on-demand rules; those per-event costs
+// are scaled to 1k, 10k and 100k events/s against AWS's published limits. The CPU rows leave out the
+// SDK and the network, so they are floors. Prints a table, or with --json:
+// { runs: [{ eventsPerSecond, traffic, components: [{ name, load, limit, unit }], detectionMs }] }.
+import { consumeBatch, type StreamRecord } from '../src/runtime/consume-batch.js';
+import { heartbeatRecord } from '../src/runtime/heartbeat.js';
+import type { MetricsSink, StoredInstance, Written } from '../src/runtime/ports.js';
+import { sweep } from '../src/runtime/sweep.js';
+import { INDEX_SHARDS, indexShard } from '../src/store/keys.js';
+import { MemoryStore } from '../test/support/memory-store.js';
+import { benchConfig, benchEvents } from './workload.js';
+
+const JSON_OUT = process.argv.includes('--json');
+const RATES = [1_000, 10_000, 100_000];
+const KEY = new Uint8Array(32).fill(9);
+const MINUTE = 60_000;
+
+/** AWS limits and prices (us-east-1, on-demand) the model checks against. */
+const LIMITS = {
+  partitionWcu: 1_000,
+  tableWcu: 40_000,
+  shardRecords: 1_000,
+  /** A 512 MB Lambda gets this share of a vCPU (1,769 MB is one vCPU). */
+  vcpuAt512: 512 / 1_769,
+};
+const PRICE = {
+  wcu: 0.625 / 1e6,
+  rcu: 0.125 / 1e6,
+  kinesisGbIn: 0.08,
+  kinesisGbOut: 0.04,
+  /** An on-demand stream's hourly charge. */
+  kinesisStreamHour: 0.04,
+  lambdaGbSecond: 0.0000133334,
+};
+
+/** The table in memory, metering on-demand capacity units per partition key and virtual second. */
+class MeteredStore extends MemoryStore {
+  readonly wcuByKey = new Map<string, number>();
+  tableWcu = 0;
+  indexWcu = 0;
+  rcu = 0;
+  private readonly bytes = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {
+    super();
+    this.key = KEY;
+  }
+
+  private charge(key: string, units: number): void {
+    const bucket = `${key}@${Math.floor(this.now() / 1000)}`;
+    this.wcuByKey.set(bucket, (this.wcuByKey.get(bucket) ?? 0) + units);
+  }
+
+  private index(key: string, before: number | undefined, after: number | undefined): void {
+    if (before === after) return;
+    const units = (before === undefined ? 0 : 1) + (after === undefined ? 0 : 1);
+    this.indexWcu += units;
+    this.charge(indexShard(key), units);
+  }
+
+  override async getInstances(keys: readonly string[], options?: { consistent?: boolean }) {
+    const found = await super.getInstances(keys);
+    for (const key of keys) {
+      const units = Math.max(1, Math.ceil((this.bytes.get(key) ?? 0) / 4096));
+      this.rcu += options?.consistent ? units : units / 2;
+    }
+    return found;
+  }
+
+  override async putInstance(stored: StoredInstance, expiresAt: number | undefined): Promise<Written> {
+    const before = this.rows.get(stored.key)?.due;
+    const written = await super.putInstance(stored, expiresAt);
+    const row = this.rows.get(stored.key);
+    const size = (row?.doc.length ?? 0) + (row?.out?.length ?? 0) + 60;
+    const units = Math.max(1, Math.ceil(Math.max(size, this.bytes.get(stored.key) ?? 0) / 1024));
+    this.bytes.set(stored.key, size);
+    this.tableWcu += units;
+    this.charge(stored.key, units);
+    this.index(stored.key, before, row?.due);
+    return written;
+  }
+
+  override async clearPending(stored: StoredInstance, published: ReadonlySet<string>) {
+    const before = this.rows.get(stored.key)?.due;
+    const result = await super.clearPending(stored, published);
+    const units = Math.max(1, Math.ceil((this.bytes.get(stored.key) ?? 100) / 1024));
+    this.tableWcu += units;
+    this.charge(stored.key, units);
+    this.index(stored.key, before, this.rows.get(stored.key)?.due);
+    return result;
+  }
+
+  override async advanceWatermark(shardId: string, heartbeat: number): Promise<void> {
+    await super.advanceWatermark(shardId, heartbeat);
+    this.tableWcu += 1;
+    this.charge('W', 1);
+  }
+
+  /** The busiest second of the busiest key of each kind. */
+  peaks(): { index: number; watermark: number; instance: number } {
+    const peak = { index: 0, watermark: 0, instance: 0 };
+    for (const [bucket, units] of this.wcuByKey) {
+      const key = bucket.slice(0, bucket.lastIndexOf('@'));
+      const kind = key.startsWith('D#') ? 'index' : key === 'W' ? 'watermark' : 'instance';
+      peak[kind] = Math.max(peak[kind], units);
+    }
+    return peak;
+  }
+}
+
+const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** Each instance's six steps within 1.5 s, as a pipeline of quick functions emits them. */
+function burstyEvents(instances: number): Record<string, unknown>[] {
+  return benchEvents(instances)
+    .map((e) => {
+      const [i, s] = String(e.eventId).slice(2).split('-').map(Number) as [number, number];
+      return { ...e, time: new Date(Date.parse('2026-11-02T00:00:00Z') + i * 50 + s * 300).toISOString() };
+    })
+    .sort((a, b) => Date.parse(a.time as string) - Date.parse(b.time as string));
+}
+
+/**
+ * One shard's traffic through the real consumer (batches of one second, as the event source
+ * mapping's window makes them) and the real sweeper (once a minute, T from the heartbeats), in
+ * virtual time. Returns the per-event costs.
+ */
+async function simulate(traffic: 'spread' | 'bursty', instances: number) {
+  const events = traffic === 'spread' ? benchEvents(instances) : burstyEvents(instances);
+  let now = Date.parse(events[0]?.time as string);
+  const store = new MeteredStore(() => now);
+  const config = benchConfig();
+  const publisher = {
+    publish: async (alerts: readonly { alertId: string }[]) => ({
+      published: new Set(alerts.map((a) => a.alertId)),
+      failed: [],
+    }),
+  };
+  const consumer = {
+    config,
+    store,
+    publisher,
+    metrics: noMetrics,
+    logger: quiet,
+    clock: () => now,
+    quarantineRetentionMs: 86_400_000,
+    logPayloads: false,
+    maxSkewMs: 120_000,
+    cache: { watermarks: new Map<string, number>() },
+  };
+  const sweeper = {
+    config,
+    store,
+    publisher,
+    heartbeats: { shards: async () => [{ id: 's-0', parents: [], open: true }], beat: async () => {} },
+    metrics: noMetrics,
+    logger: quiet,
+    clock: () => now,
+    lagThresholdMs: 3_600_000,
+    lagSeverity: 'high' as const,
+    streamName: 'capacity',
+    cache: {},
+  };
+  let seq = 10n ** 20n;
+  let consumerMs = 0;
+  let sweeperMs = 0;
+  let due = 0;
+  let batches = 0;
+  let nextSweep = now + MINUTE;
+  for (let i = 0; i < events.length; ) {
+    const second = Math.floor(Date.parse(events[i]?.time as string) / 1000);
+    const batch: StreamRecord[] = [];
+    while (
+      i < events.length &&
+      Math.floor(Date.parse(events[i]?.time as string) / 1000) === second &&
+      batch.length < 500
+    ) {
+      const e = events[i++] as Record<string, unknown>;
+      batch.push({
+        shardId: 's-0',
+        sequenceNumber: String(seq++),
+        data: Buffer.from(JSON.stringify(e)),
+        arrival: Date.parse(e.time as string),
+      });
+    }
+    now = second * 1000 + 1000;
+    if (now >= nextSweep) {
+      // The sweeper's heartbeat reaches the consumer with this batch; then the sweep runs.
+      batch.unshift({
+        shardId: 's-0',
+        sequenceNumber: String(seq++),
+        data: Buffer.from(heartbeatRecord(nextSweep, KEY)),
+        arrival: now,
+      });
+    }
+    const started = performance.now();
+    await consumeBatch(batch, consumer);
+    consumerMs += performance.now() - started;
+    batches++;
+    if (now >= nextSweep) {
+      const s = performance.now();
+      const result = await sweep(sweeper, Number.POSITIVE_INFINITY);
+      sweeperMs += performance.now() - s;
+      due += result.due;
+      nextSweep += MINUTE;
+    }
+  }
+  const n = events.length;
+  const virtualSeconds =
+    (Date.parse(events.at(-1)?.time as string) - Date.parse(events[0]?.time as string)) / 1000;
+  return {
+    events: n,
+    eventsPerSecond: n / virtualSeconds,
+    tableWcuPerEvent: store.tableWcu / n,
+    indexWcuPerEvent: store.indexWcu / n,
+    rcuPerEvent: store.rcu / n,
+    consumerMsPerEvent: consumerMs / n,
+    sweeperMsPerDue: due > 0 ? sweeperMs / due : 0,
+    duePerEvent: due / n,
+    batchesPerSecond: batches / virtualSeconds,
+    peakIndexWcuPerKey: store.peaks().index,
+  };
+}
+
+interface Component {
+  name: string;
+  load: number;
+  limit: number;
+  unit: string;
+}
+
+/** The default deployment at `rate`: its components' loads against their limits. */
+function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
+  // On-demand streams start at 4 shards and keep room to double: sized here at half their limit.
+  const shards = Math.max(4, Math.ceil(rate / (LIMITS.shardRecords / 2)));
+  const perShard = rate / shards;
+  // This machine's CPU is taken as one Lambda vCPU; a 512 MB function has 0.29 of one.
+  const components: Component[] = [
+    { name: 'Kinesis records per shard', load: perShard, limit: LIMITS.shardRecords, unit: 'records/s' },
+    // CPU of the use cases and engine only: the in-memory table costs nothing, where the SDK's
+    // marshalling and the network cost real CPU on Lambda. A floor, not an estimate.
+    {
+      name: 'consumer CPU/shard, no SDK (floor)',
+      load: (perShard * costs.consumerMsPerEvent) / 1000 / LIMITS.vcpuAt512,
+      limit: 1,
+      unit: 'share of the function',
+    },
+    {
+      name: 'sweeper CPU, no SDK (floor)',
+      load: (rate * costs.duePerEvent * costs.sweeperMsPerDue) / 1000 / LIMITS.vcpuAt512,
+      limit: 1,
+      unit: 'share of the function',
+    },
+    {
+      name: `wake-up index, per key (${INDEX_SHARDS} keys)`,
+      load: (rate * costs.indexWcuPerEvent) / INDEX_SHARDS,
+      limit: LIMITS.partitionWcu,
+      unit: 'WCU/s',
+    },
+    { name: 'table writes', load: rate * costs.tableWcuPerEvent, limit: LIMITS.tableWcu, unit: 'WCU/s' },
+    {
+      name: 'watermark item (W)',
+      load: shards * costs.batchesPerSecond,
+      limit: LIMITS.partitionWcu,
+      unit: 'WCU/s',
+    },
+  ];
+  // Detection: a deadline is judged by the first sweep whose T (the previous sweep's heartbeat) has
+  // passed it: one to two sweep intervals, plus the heartbeat's trip through the consumer (~2 s).
+  const interval = 60_000;
+  const detectionMs = { p50: 1.5 * interval + 2_000, p99: 1.99 * interval + 2_000 };
+  // Cost per million six-step workflows (6 million events) at this rate, monthly fixed costs spread.
+  const perMillion = 6e6;
+  const monthSeconds = 30 * 86_400;
+  const workflowsPerMonth = (rate / 6) * monthSeconds;
+  const dynamo =
+    perMillion *
+    ((costs.tableWcuPerEvent + costs.indexWcuPerEvent) * PRICE.wcu + costs.rcuPerEvent * PRICE.rcu);
+  const kinesis =
+    ((perMillion * 300) / 1e9) * (PRICE.kinesisGbIn + PRICE.kinesisGbOut) +
+    (730 * PRICE.kinesisStreamHour * 1e6) / workflowsPerMonth;
+  const lambda =
+    ((perMillion * costs.consumerMsPerEvent) / 1000 / LIMITS.vcpuAt512) * 0.5 * PRICE.lambdaGbSecond;
+  return { shards, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
+}
+
+const simulated = {
+  spread: await simulate('spread', 3_000),
+  bursty: await simulate('bursty', 3_000),
+};
+const runs = [];
+for (const rate of RATES) {
+  for (const traffic of ['spread', 'bursty'] as const) {
+    const m = model(rate, simulated[traffic]);
+    runs.push({
+      eventsPerSecond: rate,
+      traffic,
+      shards: m.shards,
+      components: m.components,
+      detectionMs: m.detectionMs,
+      costPerMillionWorkflows: m.costPerMillion,
+    });
+  }
+}
+if (JSON_OUT) {
+  console.log(JSON.stringify({ runs, perEvent: simulated }));
+} else {
+  const fmt = (n: number, d = 0) =>
+    n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  for (const [traffic, c] of Object.entries(simulated)) {
+    console.log(
+      `measured per event (${traffic}, ${fmt(c.events)} events through the real consumer and sweeper): ` +
+        `${fmt(c.tableWcuPerEvent, 2)} table + ${fmt(c.indexWcuPerEvent, 2)} index WCU, ${fmt(c.rcuPerEvent, 2)} RCU, ` +
+        `consumer ${fmt(c.consumerMsPerEvent, 3)} ms, sweeper ${fmt(c.sweeperMsPerDue, 3)} ms per due item (${fmt(c.duePerEvent, 2)} due per event)`,
+    );
+  }
+  for (const run of runs) {
+    console.log(
+      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
+    );
+    const first = [...run.components].sort((a, b) => b.load / b.limit - a.load / a.limit)[0];
+    for (const c of run.components) {
+      const use = c.load / c.limit;
+      console.log(
+        `  ${c.name.padEnd(34)} ${fmt(c.load, c.load < 10 ? 2 : 0).padStart(10)} of ${fmt(c.limit, c.limit < 10 ? 2 : 0).padStart(7)} ${c.unit.padEnd(22)} ${use > 1 ? 'OVER' : `${fmt((1 - use) * 100)}% headroom`}${c === first ? '   ← first to break' : ''}`,
+      );
+    }
+  }
+}
