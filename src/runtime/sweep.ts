@@ -85,7 +85,9 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   };
   // Without T nothing is final yet, but outboxes (due 0) are still retried.
   const until = observed ?? 0;
-  const touched: StoredInstance[] = [];
+  // Alerts go out page by page, as soon as their items are committed: a large sweep neither holds
+  // every touched item in memory nor makes the first alerts wait for the last page.
+  let unpublished = 0;
   await mapLimit(deps.store.indexPartitions(), PARTITION_CONCURRENCY, async (partition) => {
     try {
       for await (const keys of deps.store.dueKeys(partition, until)) {
@@ -95,6 +97,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
         }
         result.due += keys.length;
         const items = await deps.store.getInstances(keys);
+        const touched: StoredInstance[] = [];
         await mapLimit(keys, ITEM_CONCURRENCY, async (key) => {
           // A page can hold thousands of keys: check the time limit per item too.
           if (deps.clock() >= stopBy) {
@@ -104,6 +107,9 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
           const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
           if (done) touched.push(done);
         });
+        result.alerts += touched.reduce((n, s) => n + s.pending.length, 0);
+        await publishPending(touched, deps);
+        unpublished += touched.reduce((n, s) => n + s.pending.length, 0);
       }
     } catch (error) {
       // One partition that cannot be read does not stop the others; the next sweep reads it again.
@@ -115,14 +121,9 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
       });
     }
   });
-  result.alerts = touched.reduce((n, s) => n + s.pending.length, 0);
-  await publishPending(touched, deps);
   // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
   // or when the figure stops coming because the sweeper stopped.
-  deps.metrics.gauge(
-    'unpublishedAlerts',
-    touched.reduce((n, s) => n + s.pending.length, 0),
-  );
+  deps.metrics.gauge('unpublishedAlerts', unpublished);
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);
   deps.metrics.timing('watermarkLag', lagMs);

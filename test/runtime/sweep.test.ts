@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type SweeperDeps, sweepRepeatedly } from '../../src/runtime/sweep.js';
+import { type SweeperDeps, sweep, sweepRepeatedly } from '../../src/runtime/sweep.js';
 import { orderConfig } from '../helpers.js';
 import { MemoryStore } from '../support/memory-store.js';
 
@@ -44,5 +44,72 @@ describe('sweepRepeatedly', () => {
     now = 0;
     await sweepRepeatedly(deps, { everyMs: 0, stopBy: 55_000, sleep });
     expect(beats).toEqual([0]); // 0: once per invocation
+  });
+});
+
+describe('sweep', () => {
+  it('publishes each page’s alerts as soon as that page is committed, not at the end of the sweep', async () => {
+    const { consumeBatch } = await import('../../src/runtime/consume-batch.js');
+    const { line, ev, T0, MIN } = await import('../helpers.js');
+    const store = new MemoryStore();
+    store.key = new Uint8Array(32);
+    const consumerDeps = {
+      config: orderConfig(),
+      store,
+      publisher: { publish: async () => ({ published: new Set<string>(), failed: [] }) },
+      metrics: { count() {}, timing() {}, gauge() {} },
+      logger: { info() {}, warn() {}, error() {} },
+      clock: () => T0,
+      quarantineRetentionMs: 1,
+      logPayloads: false,
+      maxSkewMs: 120_000,
+    };
+    let seq = 1;
+    for (const cid of ['o-1', 'o-2']) {
+      await consumeBatch(
+        [
+          {
+            shardId: 's-0',
+            sequenceNumber: String(seq++),
+            arrival: Date.now(),
+            data: Buffer.from(line(ev('placed', 0, { cid, attributes: { items: 1 } }))),
+          },
+        ],
+        consumerDeps,
+      );
+    }
+    store.watermarks.set('s-0', T0 + 5 * MIN);
+    // Two pages of one key each; the first page's alert must be out before the second page is read.
+    const pages: string[][] = [['I#order#o-1'], ['I#order#o-2']];
+    const events: string[] = [];
+    store.dueKeys = async function* () {
+      for (const page of pages) {
+        events.push(`page ${page[0]}`);
+        yield page;
+      }
+    };
+    const gauges: number[] = [];
+    const deps: SweeperDeps = {
+      config: orderConfig(),
+      store,
+      publisher: {
+        publish: async (alerts) => {
+          events.push(`publish ${alerts.map((a) => a.correlationId).join(',')}`);
+          return { published: new Set(alerts.map((a) => a.alertId)), failed: [] };
+        },
+      },
+      heartbeats: { shards: async () => [{ id: 's-0', parents: [], open: true }], beat: async () => {} },
+      metrics: { count() {}, timing() {}, gauge: (_name, value) => void gauges.push(value) },
+      logger: { info() {}, warn() {}, error() {} },
+      clock: () => T0 + 6 * MIN,
+      lagThresholdMs: 3_600_000,
+      lagSeverity: 'high',
+      streamName: 's',
+      cache: {},
+    };
+    const result = await sweep(deps, Number.POSITIVE_INFINITY);
+    expect(events).toEqual(['page I#order#o-1', 'publish o-1', 'page I#order#o-2', 'publish o-2']);
+    expect(result.alerts).toBe(2);
+    expect(gauges).toEqual([0]); // everything went out
   });
 });
