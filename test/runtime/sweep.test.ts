@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { consumeBatch } from '../../src/runtime/consume-batch.js';
 import { type SweeperDeps, sweep, sweepRepeatedly } from '../../src/runtime/sweep.js';
-import { orderConfig } from '../helpers.js';
+import { ev, line, MIN, orderConfig, T0 } from '../helpers.js';
 import { MemoryStore } from '../support/memory-store.js';
 
 /** A table with nothing due: what is measured here is the loop, not the work. */
@@ -49,8 +50,6 @@ describe('sweepRepeatedly', () => {
 
 describe('sweep', () => {
   it('publishes each page’s alerts as soon as that page is committed, not at the end of the sweep', async () => {
-    const { consumeBatch } = await import('../../src/runtime/consume-batch.js');
-    const { line, ev, T0, MIN } = await import('../helpers.js');
     const store = new MemoryStore();
     store.key = new Uint8Array(32);
     const consumerDeps = {
