@@ -163,6 +163,8 @@ async function simulate(traffic: 'spread' | 'bursty', instances: number) {
     lagSeverity: 'high' as const,
     streamName: 'capacity',
     cache: {},
+    // As the composition root sets it for a sweep a minute.
+    rereadWindowMs: 10 * MINUTE,
   };
   let seq = 10n ** 20n;
   let consumerMs = 0;

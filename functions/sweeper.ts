@@ -18,6 +18,7 @@ export const handler = sweeperHandler(
       streamName: env.STREAM_NAME,
       lagThresholdMs: env.LAG_THRESHOLD,
       lagSeverity: env.LAG_SEVERITY,
+      sweepEveryMs: env.SWEEP_EVERY,
     },
     observability,
   ),

@@ -36,6 +36,8 @@ export interface SweeperSettings extends CommonSettings {
   streamName: string;
   lagThresholdMs: number;
   lagSeverity: Severity;
+  /** How often the sweeper sweeps: an early item is read again rather than re-indexed within 10 sweeps. */
+  sweepEveryMs?: number;
 }
 
 export interface Observability {
@@ -81,5 +83,8 @@ export function composeSweeper(clients: Clients, settings: SweeperSettings, o: O
     lagSeverity: settings.lagSeverity,
     streamName: settings.streamName,
     cache: {},
+    // Ten sweeps' worth of re-reads (half a read unit each) cost less than moving the index entry
+    // (two write units, 20 times the price of a read unit's half).
+    rereadWindowMs: 10 * (settings.sweepEveryMs || 60_000),
   };
 }

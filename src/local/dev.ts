@@ -138,6 +138,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
         streamName: LOCAL_NAME,
         lagThresholdMs: options.lagThresholdMs ?? 30_000,
         lagSeverity: 'high',
+        sweepEveryMs: options.sweepEveryMs,
       },
       observability,
     ),

@@ -22,6 +22,11 @@ export interface SweeperDeps extends PublishDeps {
   streamName: string;
   /** What a sweeper container keeps between runs: the secret, and the last shard listing. */
   cache?: SweeperCache;
+  /**
+   * An item found before its wake-up is left where the index has it (and read again by later sweeps)
+   * when its wake-up is at most this far off, rather than moved (two index writes). 0: always moved.
+   */
+  rereadWindowMs?: number;
 }
 
 export interface SweeperCache {
@@ -233,6 +238,7 @@ async function advanceAndWrite(
         } else {
           // Written under another version of the file, its wake-up may be stale: recompute first.
           instance.wk = nextWake(instance, model);
+          const wasLate = instance.lm !== undefined;
           if (observed !== undefined) {
             const alerts = [...leaveLateMode(instance, model, observed)];
             if (instance.lm === undefined) alerts.push(...advance(instance, model, observed).alerts);
@@ -241,6 +247,20 @@ async function advanceAndWrite(
           }
           holdWhileLate(instance);
           changed ||= instance.wk !== wasDue || stored.pending.length === 0;
+          // Found early (the consumer keeps an earlier wake-up in the index than the instance's):
+          // nothing happened to it, and its real wake-up is near. Moving its index entry costs two
+          // index writes; finding it again costs a read per sweep, far cheaper within the window.
+          if (
+            changed &&
+            stored.pending.length === 0 &&
+            !wasLate &&
+            instance.wk !== undefined &&
+            instance.wk === wasDue &&
+            observed !== undefined &&
+            instance.wk - observed <= (deps.rereadWindowMs ?? 0)
+          ) {
+            return { skip: stored };
+          }
         }
         // An item that only had its outbox due needs no write: publishing clears it.
         if (!changed) return { skip: stored };
