@@ -219,4 +219,27 @@ describe('sweeper failure paths (in-memory store with faults)', () => {
     expect(counts.get('sweepFailures')).toBe(1);
     expect(store.monitor.version).toBeGreaterThan(0); // the lag bookkeeping ran
   });
+
+  it('leaves an item found early in the index when its wake-up is near, and moves it when it is far', async () => {
+    for (const [window, writes] of [
+      [10 * MIN, 0],
+      [MIN, 1],
+    ] as const) {
+      const store = storeWithKey();
+      // placed at 0 (paid due 2m30s), paid at 1m: the consumer keeps the earlier 2m30s in the index,
+      // while the instance's own wake-up is reserved's deadline + grace, 6m30s.
+      await consumeBatch(
+        records(ev('placed', 0, { cid: 'o-1', attributes: { items: 1 } })),
+        consumer(store).deps,
+      );
+      await consumeBatch(records(ev('paid', MIN, { cid: 'o-1' })), consumer(store).deps);
+      expect(store.rows.get('I#order#o-1')?.due).toBe(T0 + 2.5 * MIN);
+      store.watermarks.set('s-0', T0 + 3 * MIN);
+      const { deps } = sweeper(store);
+      const result = await sweep({ ...deps, rereadWindowMs: window }, Number.POSITIVE_INFINITY);
+      expect(result.due).toBe(1);
+      expect(result.written).toBe(writes);
+      expect(store.rows.get('I#order#o-1')?.due).toBe(writes === 0 ? T0 + 2.5 * MIN : T0 + 6.5 * MIN);
+    }
+  });
 });
