@@ -19,6 +19,7 @@ export const handler = sweeperHandler(
       lagThresholdMs: env.LAG_THRESHOLD,
       lagSeverity: env.LAG_SEVERITY,
       sweepEveryMs: env.SWEEP_EVERY,
+      indexShards: env.INDEX_SHARDS,
     },
     observability,
   ),

@@ -38,6 +38,8 @@ export interface SweeperSettings extends CommonSettings {
   lagSeverity: Severity;
   /** How often the sweeper sweeps: an early item is read again rather than re-indexed within 10 sweeps. */
   sweepEveryMs?: number;
+  /** The wake-up index's partition count; changing it starts a new index epoch. */
+  indexShards?: number;
 }
 
 export interface Observability {
@@ -57,7 +59,7 @@ export function composeConsumer(
 ): ConsumerDeps {
   return {
     config: settings.config,
-    store: new DynamoDbStore(clients.dynamodb, settings.tableName),
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
     publisher: new SnsPublisher(clients.sns, settings.topicArn),
     metrics: o.metrics,
     logger: o.logger,
@@ -73,7 +75,7 @@ export function composeConsumer(
 export function composeSweeper(clients: Clients, settings: SweeperSettings, o: Observability): SweeperDeps {
   return {
     config: settings.config,
-    store: new DynamoDbStore(clients.dynamodb, settings.tableName),
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
     publisher: new SnsPublisher(clients.sns, settings.topicArn),
     heartbeats: new KinesisHeartbeats(clients.kinesis, settings.streamName),
     metrics: o.metrics,
@@ -86,5 +88,6 @@ export function composeSweeper(clients: Clients, settings: SweeperSettings, o: O
     // Ten sweeps' worth of re-reads (half a read unit each) cost less than moving the index entry
     // (two write units, 20 times the price of a read unit's half).
     rereadWindowMs: 10 * (settings.sweepEveryMs || 60_000),
+    ...(settings.indexShards === undefined ? {} : { indexShards: settings.indexShards }),
   };
 }

@@ -53,6 +53,8 @@ export const sweeperEnvironment = z.object({
   SWEEP_EVERY: duration('0s'),
   /** Stop taking work this long before the Lambda timeout. */
   SAFETY_MARGIN: duration('5s'),
+  /** Partitions of the wake-up index; a change starts a new index epoch (docs/table-layout.md). */
+  INDEX_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
 });
 
 export function parseEnvironment<S extends z.ZodType>(

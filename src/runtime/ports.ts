@@ -73,8 +73,8 @@ export interface InstanceStore {
     stored: StoredInstance,
     published: ReadonlySet<string>,
   ): Promise<(Written & { pending: Alert[] }) | undefined>;
-  /** The index's partitions: the sweeper reads each. */
-  indexPartitions(): readonly string[];
+  /** The index's partitions, of every epoch still read: the sweeper reads each. */
+  indexPartitions(): Promise<readonly string[]>;
   /** Keys of items due at or before `until` in one index partition, a page at a time. */
   dueKeys(partition: string, until: number): AsyncIterable<string[]>;
 }
@@ -109,8 +109,23 @@ export interface QuarantineStore {
 
 /** What the consumer needs of the table. */
 export type ConsumerStore = InstanceStore & WatermarkStore & HeartbeatKeyStore & QuarantineStore;
+/**
+ * The index's partitioning, changed by epochs (the store keeps the map): a new partition count takes
+ * effect for new writes, and old epochs are read until they have drained.
+ */
+export interface IndexMaintenance {
+  /** Starts a new epoch when `shards` differs from the current one. */
+  resizeIndex(shards: number): Promise<unknown>;
+  /** Drops old epochs that hold no item any more. */
+  retireDrainedIndexes(): Promise<unknown>;
+}
+
 /** What the sweeper needs of the table. */
-export type SweeperStore = InstanceStore & WatermarkStore & HeartbeatKeyStore & MonitorStore;
+export type SweeperStore = InstanceStore &
+  WatermarkStore &
+  HeartbeatKeyStore &
+  MonitorStore &
+  IndexMaintenance;
 /** Everything: DynamoDbStore maps each call to DynamoDB requests. */
 export type StateStore = ConsumerStore & SweeperStore;
 

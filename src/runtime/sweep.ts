@@ -27,6 +27,8 @@ export interface SweeperDeps extends PublishDeps {
    * when its wake-up is at most this far off, rather than moved (two index writes). 0: always moved.
    */
   rereadWindowMs?: number;
+  /** The wake-up index's partition count; a change starts a new index epoch. Default: as it is. */
+  indexShards?: number;
 }
 
 export interface SweeperCache {
@@ -93,7 +95,11 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   // Alerts go out page by page, as soon as their items are committed: a large sweep neither holds
   // every touched item in memory nor makes the first alerts wait for the last page.
   let unpublished = 0;
-  await mapLimit(deps.store.indexPartitions(), PARTITION_CONCURRENCY, async (partition) => {
+  const partitions = await deps.store.indexPartitions().catch((error) => {
+    deps.logger.error('could not read the index map; the next sweep retries', { error: String(error) });
+    return [] as readonly string[];
+  });
+  await mapLimit(partitions, PARTITION_CONCURRENCY, async (partition) => {
     try {
       for await (const keys of deps.store.dueKeys(partition, until)) {
         if (deps.clock() >= stopBy) {
@@ -129,10 +135,26 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
   // or when the figure stops coming because the sweeper stopped.
   deps.metrics.gauge('unpublishedAlerts', unpublished);
+  await maintainIndex(deps);
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);
   deps.metrics.timing('watermarkLag', lagMs);
   return result;
+}
+
+/**
+ * Keeps the index's partition count at the configured one (a new epoch when it changes) and drops
+ * old epochs once drained. Never fatal: the index works as it is meanwhile.
+ */
+async function maintainIndex(deps: SweeperDeps): Promise<void> {
+  try {
+    if (deps.indexShards !== undefined) await deps.store.resizeIndex(deps.indexShards);
+    await deps.store.retireDrainedIndexes();
+  } catch (error) {
+    deps.logger.error('could not maintain the index epochs; the next sweep retries', {
+      error: String(error),
+    });
+  }
 }
 
 /**

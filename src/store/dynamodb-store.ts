@@ -24,15 +24,18 @@ import type {
 import { StoreError, VersionConflictError } from './errors.js';
 import { fitOutbox, fitToItemLimit } from './item-limit.js';
 import {
+  FIRST_EPOCH,
   HEARTBEAT_KEY_SK,
+  INDEX_MAP_SK,
   INDEX_NAME,
   INSTANCE_SK,
-  indexShard,
-  indexShards,
+  type IndexEpoch,
+  indexShardIn,
   instancePk,
   LAG_SK,
   LOCAL_CONFIG_SK,
   MONITOR_PK,
+  partitionsOf,
   QUARANTINE_SHARDS,
   quarantinePk,
   quarantineShard,
@@ -63,15 +66,21 @@ const BATCH_GET = 100;
 const BATCH_WRITE = 25;
 /** Unprocessed keys and items (throttling) are retried with backoff: 9 attempts, waits up to 1 s. */
 const UNPROCESSED = { attempts: 9, baseMs: 50, maxMs: 1000, jitter: 1 };
+/** How long a writer may keep using the index epochs it read: a new epoch reaches writers within it. */
+export const INDEX_MAP_TTL = 60_000;
 
 /**
  * The table, one request per call: the consumer and sweeper own the logic, this class only maps
  * their calls to DynamoDB requests (docs/table-layout.md has the layout).
  */
 export class DynamoDbStore implements StateStore {
+  /** The index's epochs as last read, and when: writers pick up a new epoch within INDEX_MAP_TTL. */
+  private index: { epochs: IndexEpoch[]; version: number; readAt: number } | undefined;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async getInstances(
@@ -110,14 +119,106 @@ export class DynamoDbStore implements StateStore {
     return instancePk(workflow, correlationId);
   }
 
-  indexPartitions(): readonly string[] {
-    return indexShards();
+  async indexPartitions(): Promise<readonly string[]> {
+    return (await this.indexEpochs()).flatMap(partitionsOf);
+  }
+
+  /** The index's epochs, oldest first; the last is current. Cached for INDEX_MAP_TTL. */
+  async indexEpochs(options: { fresh?: boolean } = {}): Promise<IndexEpoch[]> {
+    const cached = this.index;
+    if (cached && !options.fresh && this.now() - cached.readAt < INDEX_MAP_TTL) return cached.epochs;
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: INDEX_MAP_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const epochs = out.Item?.epochs?.S ? (JSON.parse(out.Item.epochs.S) as IndexEpoch[]) : [FIRST_EPOCH];
+    this.index = { epochs, version: out.Item ? num(out.Item.ver) : 0, readAt: this.now() };
+    return epochs;
+  }
+
+  /**
+   * Makes `shards` the index's partition count: a new epoch when it differs from the current one
+   * (items move to it as they are written; the old one is read until it drains). Returns the epochs.
+   */
+  async resizeIndex(shards: number): Promise<IndexEpoch[]> {
+    const epochs = await this.indexEpochs({ fresh: true });
+    const current = epochs.at(-1) as IndexEpoch;
+    if (current.shards === shards) return epochs;
+    const next = [...epochs, { epoch: current.epoch + 1, shards, since: this.now() }];
+    return (await this.putIndexMap(next)) ? next : this.indexEpochs({ fresh: true });
+  }
+
+  /**
+   * Drops old epochs that hold no item any more, once every writer has had time to see the newer
+   * epoch (twice INDEX_MAP_TTL after it began). Returns the epochs still read.
+   */
+  async retireDrainedIndexes(): Promise<IndexEpoch[]> {
+    const epochs = await this.indexEpochs();
+    if (epochs.length === 1) return epochs;
+    const keep: IndexEpoch[] = [];
+    for (let i = 0; i < epochs.length - 1; i++) {
+      const epoch = epochs[i] as IndexEpoch;
+      const successor = epochs[i + 1] as IndexEpoch;
+      const settled = this.now() - successor.since > 2 * INDEX_MAP_TTL;
+      if (!settled || !(await this.drained(epoch))) keep.push(epoch);
+    }
+    keep.push(epochs.at(-1) as IndexEpoch);
+    if (keep.length === epochs.length) return epochs;
+    return (await this.putIndexMap(keep)) ? keep : this.indexEpochs({ fresh: true });
+  }
+
+  private async drained(epoch: IndexEpoch): Promise<boolean> {
+    for (const partition of partitionsOf(epoch)) {
+      const out = await this.call('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX_NAME,
+            KeyConditionExpression: 'gsk = :g',
+            ExpressionAttributeValues: { ':g': { S: partition } },
+            Limit: 1,
+          }),
+        ),
+      );
+      if ((out.Items ?? []).length > 0) return false;
+    }
+    return true;
+  }
+
+  /** Writes the epochs conditionally on the version read; false when another sweep changed them first. */
+  private async putIndexMap(epochs: IndexEpoch[]): Promise<boolean> {
+    const version = this.index?.version ?? 0;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: { S: MONITOR_PK },
+            sk: { S: INDEX_MAP_SK },
+            epochs: { S: JSON.stringify(epochs) },
+            ver: { N: String(version + 1) },
+          },
+          ...versionCondition(version),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.failure('PutItem', error, `${MONITOR_PK}/${INDEX_MAP_SK}`);
+    }
+    this.index = { epochs, version: version + 1, readAt: this.now() };
+    return true;
   }
 
   async putInstance(stored: StoredInstance, expiresAt: number | undefined): Promise<Written> {
     // The item-size policy lives here, with the item: the outbox first, then the document.
     fitOutbox(stored.pending);
-    const { item, due } = instanceItem(stored, fitToItemLimit(stored.instance), expiresAt);
+    const epoch = (await this.indexEpochs()).at(-1) as IndexEpoch;
+    const { item, due } = instanceItem(stored, fitToItemLimit(stored.instance), expiresAt, epoch);
     const version = stored.version;
     try {
       await this.client.send(
@@ -399,6 +500,7 @@ export function instanceItem(
   stored: StoredInstance,
   doc: string,
   expiresAt: number | undefined,
+  epoch: IndexEpoch = FIRST_EPOCH,
 ): { item: Item; due: number | undefined } {
   const { instance, pending, version, indexed } = stored;
   const item: Item = {
@@ -417,7 +519,7 @@ export function instanceItem(
         ? indexed
         : wk;
   if (due !== undefined) {
-    item.gsk = { S: indexShard(stored.key) };
+    item.gsk = { S: indexShardIn(stored.key, epoch) };
     item.due = { N: String(due) };
   }
   if (pending.length > 0) item.out = { S: JSON.stringify(pending) };

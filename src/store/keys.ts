@@ -14,16 +14,40 @@ export const LOCAL_CONFIG_SK = 'dev';
 export const SECRET_PK = 'K';
 export const HEARTBEAT_KEY_SK = 'heartbeat';
 
-/** Partitions of the wake-up index: a hot workflow spreads over all of them. Changing it strands items. */
+/** Partitions of the wake-up index in its first epoch (and by default): a hot workflow spreads over them. */
 export const INDEX_SHARDS = 16;
 export const INDEX_NAME = 'due';
+/** `M / index`: the index's epochs, each with its number of partitions. */
+export const INDEX_MAP_SK = 'index';
+
+/**
+ * The wake-up index's partitioning changes by epochs, never in place: items are written to the
+ * current epoch's partitions, and the sweeper reads every epoch still listed until the old ones have
+ * drained. Epoch 0 is the original `D#<n>` layout, so tables written before epochs stay readable.
+ */
+export interface IndexEpoch {
+  readonly epoch: number;
+  readonly shards: number;
+  /** When it became current, epoch ms. */
+  readonly since: number;
+}
+
+export const FIRST_EPOCH: IndexEpoch = { epoch: 0, shards: INDEX_SHARDS, since: 0 };
+
+const partition = (epoch: IndexEpoch, n: number) => (epoch.epoch === 0 ? `D#${n}` : `D#${epoch.epoch}.${n}`);
+
+/** The partition an item's wake-up goes to in an epoch, from its key. */
+export const indexShardIn = (pk: string, epoch: IndexEpoch): string =>
+  partition(epoch, shortHashNumber(pk) % epoch.shards);
+
+export const partitionsOf = (epoch: IndexEpoch): string[] =>
+  Array.from({ length: epoch.shards }, (_, n) => partition(epoch, n));
 
 export const instancePk = (workflow: string, correlationId: string): string =>
   `I#${workflow}#${correlationId}`;
 
-/** The index partition an item's wake-up goes to, from its key: stable for the item's life. */
-export const indexShard = (pk: string): string => `D#${shortHashNumber(pk) % INDEX_SHARDS}`;
-export const indexShards = (): string[] => Array.from({ length: INDEX_SHARDS }, (_, i) => `D#${i}`);
+/** The partition in the first epoch (the default layout). */
+export const indexShard = (pk: string): string => indexShardIn(pk, FIRST_EPOCH);
 
 export const QUARANTINE_SHARDS = 16;
 

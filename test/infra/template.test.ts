@@ -168,6 +168,7 @@ describe('serverless.yml, packaged offline', () => {
     expect(fn('SweeperLambdaFunction').METRICS_NAMESPACE).toBe('overdue/test');
     expect(fn('ConsumerLambdaFunction').METRICS_NAMESPACE).toBe('overdue/test');
     expect(fn('ConsumerLambdaFunction').MAX_SKEW).toBe('2m');
+    expect(fn('SweeperLambdaFunction').INDEX_SHARDS).toBe('16');
     expect(resources.UnpublishedAlertsAlarm?.Properties.Dimensions).toEqual([
       { Name: 'service', Value: 'sweeper' },
     ]);

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, expect, it } from 'vitest';
 import type { Emulators } from '../../src/local/emulators.js';
 import { instancePk } from '../../src/store/keys.js';
@@ -215,5 +215,42 @@ describeOnEachStore('consumer and sweeper', (emulators) => {
     expect(result.observed).toBe(T0 + 9 * MIN);
     expect(kindsOf(h.published)).toEqual(['monitor_lagging', 'step_overdue:paid']);
     expect((await h.store.getMonitor()).lagging).toBe(false);
+  });
+
+  it('changes the index partition count under load by epochs, with no lost or double alert', async () => {
+    const h = await harness(emu);
+    const early = ['o-e1', 'o-e2', 'o-e3'];
+    await h.send(early.map((cid) => ev('placed', 0, { cid, attributes: { items: 1 } })));
+    await h.poller.drain();
+    await h.tick(T0 + 1 * MIN);
+    // The deployment changes the partition count: a new epoch, the first still read.
+    h.sweeperDeps.indexShards = 4;
+    await h.tick(T0 + 2 * MIN);
+    expect((await h.store.indexEpochs({ fresh: true })).map((e) => [e.epoch, e.shards])).toEqual([
+      [0, 16],
+      [1, 4],
+    ]);
+    // Written once the consumers' cached map has expired, new instances go to the new epoch.
+    h.now = T0 + 4 * MIN;
+    const late = ['o-e4', 'o-e5'];
+    await h.send(late.map((cid) => ev('placed', 3 * MIN, { cid, attributes: { items: 1 } })));
+    await h.poller.drain();
+    const item = await emu.dynamodb.send(
+      new GetItemCommand({
+        TableName: h.table,
+        Key: { pk: { S: instancePk('order', 'o-e4') }, sk: { S: 'I' } },
+      }),
+    );
+    expect(item.Item?.gsk?.S).toMatch(/^D#1\.[0-3]$/);
+    for (let at = 5; at <= 25; at++) await h.tick(T0 + at * MIN);
+    const expected = [...early, ...late].flatMap((cid) =>
+      ['step_overdue:paid', 'step_overdue:picked', 'workflow_timed_out'].map((k) => `${cid} ${k}`),
+    );
+    expect(
+      h.published.map((a) => `${a.correlationId} ${a.step ? `${a.kind}:${a.step}` : a.kind}`).sort(),
+    ).toEqual(expected.sort());
+    expect(new Set(h.published.map((a) => a.alertId)).size).toBe(h.published.length);
+    // The first epoch drained (its items moved or ended) and is no longer read.
+    expect((await h.store.indexEpochs({ fresh: true })).map((e) => e.epoch)).toEqual([1]);
   });
 });

@@ -3,19 +3,23 @@ import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { newInstance } from '../../src/engine/transition.js';
 import type { StoredInstance } from '../../src/runtime/ports.js';
-import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { DynamoDbStore, instanceItem } from '../../src/store/dynamodb-store.js';
 import { StoreError, VersionConflictError } from '../../src/store/errors.js';
 import { indexShard, instancePk, QUARANTINE_SHARDS, quarantineShard } from '../../src/store/keys.js';
 
 const ddb = mockClient(DynamoDBClient);
 const store = () => new DynamoDbStore(new DynamoDBClient({}), 'overdue');
-beforeEach(() => ddb.reset());
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(GetItemCommand).resolves({}); // no index map yet: the first epoch
+});
 
 function stored(version: number, wk?: number): StoredInstance {
   const instance = newInstance('order', 'o-1');
@@ -160,5 +164,14 @@ describe('DynamoDbStore', () => {
     );
     expect(shards.size).toBe(QUARANTINE_SHARDS);
     expect(quarantineShard('s', '7')).toBe(quarantineShard('s', '7'));
+  });
+
+  it('indexes an item in the current epoch: D#<n> in the first, D#<epoch>.<n> after a resize', async () => {
+    const first = instanceItem(stored(0, 1_000), '{}', undefined).item.gsk?.S;
+    expect(first).toBe(indexShard('I#order#o-1'));
+    const later = instanceItem(stored(0, 1_000), '{}', undefined, { epoch: 3, shards: 64, since: 0 }).item.gsk
+      ?.S;
+    expect(later).toMatch(/^D#3\.\d+$/);
+    expect(Number(later?.split('.')[1])).toBeLessThan(64);
   });
 });

@@ -55,9 +55,16 @@ export class MemoryStore implements StateStore {
     return `I#${workflow}#${correlationId}`;
   }
 
-  indexPartitions(): readonly string[] {
+  async indexPartitions(): Promise<readonly string[]> {
     return ['D#0'];
   }
+
+  readonly resized: number[] = [];
+  async resizeIndex(shards: number): Promise<void> {
+    this.resized.push(shards);
+  }
+
+  async retireDrainedIndexes(): Promise<void> {}
 
   async getInstances(keys: readonly string[]): Promise<Map<string, StoredInstance>> {
     this.enter('getInstances');
