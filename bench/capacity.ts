@@ -1,5 +1,4 @@
-// The capacity model, a first cut (issue 12): how far today's deployment goes, and what breaks
-// first. The real consumer and sweeper code runs in virtual time over an in-memory table that meters
+// The capacity model (issue 12): how far the deployment goes, and what breaks first. The real consumer and sweeper code runs in virtual time over an in-memory table that meters
 // capacity units per partition key and second by DynamoDB's on-demand rules; those per-event costs
 // are scaled to 1k, 10k and 100k events/s against AWS's published limits. The CPU rows leave out the
 // SDK and the network, so they are floors. Prints a table, or with --json:
@@ -22,6 +21,8 @@ const LIMITS = {
   partitionWcu: 1_000,
   tableWcu: 40_000,
   shardRecords: 1_000,
+  /** Index keys are sized to half a partition's write limit: room for a burst or a hot epoch change. */
+  indexKeyShare: 0.5,
   /** A 512 MB Lambda gets this share of a vCPU (1,769 MB is one vCPU). */
   vcpuAt512: 512 / 1_769,
 };
@@ -239,6 +240,13 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
   // On-demand streams start at 4 shards and keep room to double: sized here at half their limit.
   const shards = Math.max(4, Math.ceil(rate / (LIMITS.shardRecords / 2)));
   const perShard = rate / shards;
+  // The wake-up index's partition count (the indexShards setting) the rate needs, never below the
+  // default: a change starts a new index epoch, so it can follow the load.
+  const indexWcu = rate * costs.indexWcuPerEvent;
+  const indexKeys = Math.max(
+    INDEX_SHARDS,
+    Math.ceil(indexWcu / (LIMITS.partitionWcu * LIMITS.indexKeyShare)),
+  );
   // This machine's CPU is taken as one Lambda vCPU; a 512 MB function has 0.29 of one.
   const components: Component[] = [
     { name: 'Kinesis records per shard', load: perShard, limit: LIMITS.shardRecords, unit: 'records/s' },
@@ -257,8 +265,8 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
       unit: 'share of the function',
     },
     {
-      name: `wake-up index, per key (${INDEX_SHARDS} keys)`,
-      load: (rate * costs.indexWcuPerEvent) / INDEX_SHARDS,
+      name: `wake-up index, per key (${indexKeys} keys)`,
+      load: indexWcu / indexKeys,
       limit: LIMITS.partitionWcu,
       unit: 'WCU/s',
     },
@@ -286,7 +294,7 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
     (730 * PRICE.kinesisStreamHour * 1e6) / workflowsPerMonth;
   const lambda =
     ((perMillion * costs.consumerMsPerEvent) / 1000 / LIMITS.vcpuAt512) * 0.5 * PRICE.lambdaGbSecond;
-  return { shards, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
+  return { shards, indexKeys, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
 }
 
 const simulated = {
@@ -301,6 +309,7 @@ for (const rate of RATES) {
       eventsPerSecond: rate,
       traffic,
       shards: m.shards,
+      indexShards: m.indexKeys,
       components: m.components,
       detectionMs: m.detectionMs,
       costPerMillionWorkflows: m.costPerMillion,
@@ -321,7 +330,7 @@ if (JSON_OUT) {
   }
   for (const run of runs) {
     console.log(
-      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
+      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
     );
     const first = [...run.components].sort((a, b) => b.load / b.limit - a.load / a.limit)[0];
     for (const c of run.components) {

@@ -278,5 +278,5 @@ if (want('capacity')) {
     encoding: 'utf8',
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  console.log(`\ncapacity model (today's deployment: 16 index keys, one sweeper a minute)\n${out.trimEnd()}`);
+  console.log(`\ncapacity model (one sweeper a minute; index keys sized to the rate)\n${out.trimEnd()}`);
 }
