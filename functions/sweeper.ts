@@ -1,4 +1,5 @@
-import { awsClients } from '../src/aws/clients.js';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { awsClients, httpHandler } from '../src/aws/clients.js';
 import { composeSweeper } from '../src/aws/compose.js';
 import { parseEnvironment, sweeperEnvironment } from '../src/aws/environment.js';
 import { sweeperHandler } from '../src/aws/handlers.js';
@@ -8,9 +9,12 @@ import { lambdaWiring } from '../src/aws/wiring.js';
 const env = parseEnvironment(sweeperEnvironment, process.env);
 const { config, logger, metrics, observability } = lambdaWiring('sweeper', env);
 
+const WORKER_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15 * 60_000 };
+
 export const handler = sweeperHandler(
   composeSweeper(
-    awsClients(),
+    // Workers run for up to a sweep's length: the invocation waits for them, not the default timeout.
+    { ...awsClients(), lambda: new LambdaClient({ requestHandler: httpHandler(WORKER_TIMEOUTS) }) },
     {
       config,
       tableName: env.TABLE_NAME,
@@ -20,6 +24,9 @@ export const handler = sweeperHandler(
       lagSeverity: env.LAG_SEVERITY,
       sweepEveryMs: env.SWEEP_EVERY,
       indexShards: env.INDEX_SHARDS,
+      ...(env.SWEEP_WORKER === undefined
+        ? {}
+        : { workers: { count: env.SWEEP_WORKERS, functionName: env.SWEEP_WORKER } }),
     },
     observability,
   ),

@@ -1,20 +1,24 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { SnsPublisher } from '../alerts/sns-publisher.js';
 import type { ConsumerDeps } from '../runtime/consume-batch.js';
 import type { LogSink, MetricsSink } from '../runtime/ports.js';
-import type { SweeperDeps } from '../runtime/sweep.js';
+import type { PartitionSweepDeps, SweeperDeps, SweepWorkers } from '../runtime/sweep.js';
 import { DynamoDbStore } from '../store/dynamodb-store.js';
 import { KinesisHeartbeats } from '../stream/kinesis-heartbeats.js';
 import type { WorkflowConfig } from '../workflow/model.js';
 import type { Severity } from '../workflow/schema.js';
+import { LambdaSweepWorkers } from './sweep-workers.js';
 
 /** The SDK clients, built by the caller: from the environment on Lambda, for the emulators locally. */
 export interface Clients {
   dynamodb: DynamoDBClient;
   sns: SNSClient;
   kinesis: KinesisClient;
+  /** Only a sweeper that fans out to workers invokes Lambda. */
+  lambda?: LambdaClient;
 }
 
 /** What both functions are configured with (on Lambda: the validated environment). */
@@ -40,7 +44,14 @@ export interface SweeperSettings extends CommonSettings {
   sweepEveryMs?: number;
   /** The wake-up index's partition count; changing it starts a new index epoch. */
   indexShards?: number;
+  /**
+   * Fan the index out to parallel workers: a count and the worker function (invoked through
+   * `clients.lambda`), or workers of the caller's own (tests, dev mode). Default: none.
+   */
+  workers?: { count: number; functionName: string } | SweepWorkers;
 }
+
+export type SweepWorkerSettings = CommonSettings & { sweepEveryMs?: number };
 
 export interface Observability {
   logger: LogSink;
@@ -73,6 +84,7 @@ export function composeConsumer(
 }
 
 export function composeSweeper(clients: Clients, settings: SweeperSettings, o: Observability): SweeperDeps {
+  const workers = sweepWorkers(clients, settings.workers);
   return {
     config: settings.config,
     store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
@@ -85,9 +97,36 @@ export function composeSweeper(clients: Clients, settings: SweeperSettings, o: O
     lagSeverity: settings.lagSeverity,
     streamName: settings.streamName,
     cache: {},
-    // Ten sweeps' worth of re-reads (half a read unit each) cost less than moving the index entry
-    // (two write units, 20 times the price of a read unit's half).
-    rereadWindowMs: 10 * (settings.sweepEveryMs || 60_000),
+    rereadWindowMs: rereadWindow(settings.sweepEveryMs),
     ...(settings.indexShards === undefined ? {} : { indexShards: settings.indexShards }),
+    ...(workers === undefined ? {} : { workers }),
   };
+}
+
+/** A sweep worker: the table, the topic and the workflows; T comes from the coordinator. */
+export function composeSweepWorker(
+  clients: Pick<Clients, 'dynamodb' | 'sns'>,
+  settings: SweepWorkerSettings,
+  o: Observability,
+): PartitionSweepDeps {
+  return {
+    config: settings.config,
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
+    publisher: new SnsPublisher(clients.sns, settings.topicArn),
+    metrics: o.metrics,
+    logger: o.logger,
+    clock: settings.clock ?? Date.now,
+    rereadWindowMs: rereadWindow(settings.sweepEveryMs),
+  };
+}
+
+// Ten sweeps' worth of re-reads (half a read unit each) cost less than moving the index entry
+// (two write units, 20 times the price of a read unit's half).
+const rereadWindow = (sweepEveryMs: number | undefined) => 10 * (sweepEveryMs || 60_000);
+
+function sweepWorkers(clients: Clients, workers: SweeperSettings['workers']): SweepWorkers | undefined {
+  if (workers === undefined || workers.count <= 1) return undefined;
+  if ('run' in workers) return workers;
+  if (clients.lambda === undefined) throw new Error('sweep workers need a Lambda client');
+  return new LambdaSweepWorkers(clients.lambda, workers.functionName, workers.count);
 }

@@ -44,17 +44,32 @@ export const consumerEnvironment = z.object({
   MAX_SKEW: duration('2m'),
 });
 
-export const sweeperEnvironment = z.object({
+export const sweeperEnvironment = z
+  .object({
+    ...common,
+    STREAM_NAME: required('the telemetry stream name'),
+    LAG_THRESHOLD: duration('5m'),
+    LAG_SEVERITY: z.enum(SEVERITIES).default('high'),
+    /** Sweep this often inside one invocation (e.g. 10s); the default sweeps once per invocation. */
+    SWEEP_EVERY: duration('0s'),
+    /** Stop taking work this long before the Lambda timeout. */
+    SAFETY_MARGIN: duration('5s'),
+    /** Partitions of the wake-up index; a change starts a new index epoch (docs/table-layout.md). */
+    INDEX_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
+    /** More than 1: the index partitions are fanned out to this many invocations of SWEEP_WORKER. */
+    SWEEP_WORKERS: z.coerce.number().int().min(1).max(100).default(1),
+    SWEEP_WORKER: z.string().min(1).optional(),
+  })
+  .refine((env) => env.SWEEP_WORKERS === 1 || env.SWEEP_WORKER !== undefined, {
+    message: 'SWEEP_WORKERS above 1 needs SWEEP_WORKER, the worker function name',
+    path: ['SWEEP_WORKER'],
+  });
+
+/** A sweep worker reads the table and publishes alerts; the coordinator gives it T. */
+export const sweepWorkerEnvironment = z.object({
   ...common,
-  STREAM_NAME: required('the telemetry stream name'),
-  LAG_THRESHOLD: duration('5m'),
-  LAG_SEVERITY: z.enum(SEVERITIES).default('high'),
-  /** Sweep this often inside one invocation (e.g. 10s); the default sweeps once per invocation. */
   SWEEP_EVERY: duration('0s'),
-  /** Stop taking work this long before the Lambda timeout. */
   SAFETY_MARGIN: duration('5s'),
-  /** Partitions of the wake-up index; a change starts a new index epoch (docs/table-layout.md). */
-  INDEX_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
 });
 
 export function parseEnvironment<S extends z.ZodType>(

@@ -5,7 +5,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type ConsumerDeps, consumeBatch, type StreamRecord } from '../runtime/consume-batch.js';
-import { type SweeperDeps, type SweepResult, sweepRepeatedly } from '../runtime/sweep.js';
+import {
+  type PartitionSweepDeps,
+  type PartitionSweepResult,
+  type SweeperDeps,
+  type SweepResult,
+  sweepPartitions,
+  sweepRepeatedly,
+} from '../runtime/sweep.js';
+import { SweepWorkerError, sweepAssignment } from './sweep-workers.js';
 
 /** Lambda's Kinesis records as the consumer's stream records. */
 export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
@@ -54,6 +62,34 @@ export function sweeperHandler(
     const results = await sweepRepeatedly(deps, { everyMs: options.everyMs, stopBy });
     for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
     return results;
+  }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
+}
+
+/**
+ * A sweep worker: its share of the index partitions, at the T the coordinator sent. It stops by the
+ * coordinator's deadline or its own, whichever comes first.
+ */
+export function sweepWorkerHandler(
+  deps: PartitionSweepDeps,
+  options: Pick<SweeperOptions, 'safetyMarginMs'>,
+  logger: Logger,
+  metrics?: Metrics,
+) {
+  const handler = middy(async (event: unknown, context: Context): Promise<PartitionSweepResult> => {
+    const parsed = sweepAssignment.safeParse(event);
+    if (!parsed.success) {
+      throw new SweepWorkerError(`not a sweep assignment: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    const own = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
+    const { observed, partitions, stopBy } = parsed.data;
+    const result = await sweepPartitions(deps, {
+      observed: observed ?? undefined,
+      partitions,
+      stopBy: Math.min(stopBy, own),
+    });
+    logger.info('sweep share done', { partitions: partitions.length, ...result });
+    return result;
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
 }

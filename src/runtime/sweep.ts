@@ -29,6 +29,41 @@ export interface SweeperDeps extends PublishDeps {
   rereadWindowMs?: number;
   /** The wake-up index's partition count; a change starts a new index epoch. Default: as it is. */
   indexShards?: number;
+  /** Fan the index partitions out to these workers; without it the sweeper reads them itself. */
+  workers?: SweepWorkers;
+}
+
+/** What sweeping a set of index partitions needs: no stream, no heartbeats, no monitor item. */
+export type PartitionSweepDeps = Pick<
+  SweeperDeps,
+  'store' | 'config' | 'publisher' | 'metrics' | 'logger' | 'clock' | 'rereadWindowMs'
+>;
+
+/** One worker's share of a sweep: T as the coordinator established it, and the partitions to read. */
+export interface SweepAssignment {
+  observed: number | undefined;
+  partitions: readonly string[];
+  /** Wall clock by which the worker stops taking new work. */
+  stopBy: number;
+}
+
+export interface PartitionSweepResult {
+  due: number;
+  written: number;
+  alerts: number;
+  failed: number;
+  stoppedEarly: boolean;
+  /** Alerts committed but not yet published (left in outboxes for the next sweep). */
+  unpublished: number;
+}
+
+/**
+ * Parallel sweep workers: the coordinator (heartbeats, T, lag, index epochs) hands each one a share
+ * of the index partitions. On AWS a synchronous Lambda invocation each; in tests, a function call.
+ */
+export interface SweepWorkers {
+  count: number;
+  run(assignment: SweepAssignment): Promise<PartitionSweepResult>;
 }
 
 export interface SweeperCache {
@@ -91,14 +126,89 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
     stoppedEarly: false,
   };
   // Without T nothing is final yet, but outboxes (due 0) are still retried.
-  const until = observed ?? 0;
-  // Alerts go out page by page, as soon as their items are committed: a large sweep neither holds
-  // every touched item in memory nor makes the first alerts wait for the last page.
-  let unpublished = 0;
   const partitions = await deps.store.indexPartitions().catch((error) => {
     deps.logger.error('could not read the index map; the next sweep retries', { error: String(error) });
     return [] as readonly string[];
   });
+  const shares = deps.workers === undefined ? [] : assign(partitions, deps.workers.count);
+  const done =
+    shares.length > 1 && deps.workers !== undefined
+      ? await fanOut(deps.workers, shares, observed, stopBy, deps)
+      : [await sweepPartitions(deps, { observed, partitions, stopBy })];
+  let unpublished = 0;
+  for (const part of done) {
+    result.due += part.due;
+    result.written += part.written;
+    result.alerts += part.alerts;
+    result.failed += part.failed;
+    result.stoppedEarly ||= part.stoppedEarly;
+    unpublished += part.unpublished;
+  }
+  // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
+  // or when the figure stops coming because the sweeper stopped.
+  deps.metrics.gauge('unpublishedAlerts', unpublished);
+  await maintainIndex(deps);
+  deps.metrics.timing('sweepDuration', deps.clock() - started);
+  deps.metrics.count('due', result.due);
+  deps.metrics.timing('watermarkLag', lagMs);
+  return result;
+}
+
+/** Partitions dealt round-robin into at most `count` non-empty shares. */
+export function assign(partitions: readonly string[], count: number): string[][] {
+  const shares: string[][] = [];
+  partitions.forEach((p, i) => {
+    const n = i % Math.max(1, count);
+    (shares[n] ??= []).push(p);
+  });
+  return shares;
+}
+
+/**
+ * Runs every share at once. A worker that fails (or cannot be invoked) costs its share this sweep
+ * only: its items stay due in the index and the next sweep reads them again.
+ */
+async function fanOut(
+  workers: SweepWorkers,
+  shares: readonly string[][],
+  observed: number | undefined,
+  stopBy: number,
+  deps: SweeperDeps,
+): Promise<PartitionSweepResult[]> {
+  const settled = await Promise.allSettled(
+    shares.map((partitions) => workers.run({ observed, partitions, stopBy })),
+  );
+  return settled.map((s, i) => {
+    if (s.status === 'fulfilled') return s.value;
+    deps.metrics.count('sweepFailures');
+    deps.logger.error('a sweep worker failed; the next sweep reads its partitions again', {
+      partitions: shares[i]?.length ?? 0,
+      error: String(s.reason),
+    });
+    return { due: 0, written: 0, alerts: 0, failed: 1, stoppedEarly: false, unpublished: 0 };
+  });
+}
+
+/**
+ * Reads the given index partitions for items due by T, advances and writes each, and publishes
+ * their alerts page by page, as soon as their items are committed: a large sweep neither holds
+ * every touched item in memory nor makes the first alerts wait for the last page. What a sweep
+ * worker runs, and what the sweeper runs itself without workers.
+ */
+export async function sweepPartitions(
+  deps: PartitionSweepDeps,
+  work: SweepAssignment,
+): Promise<PartitionSweepResult> {
+  const { observed, partitions, stopBy } = work;
+  const result: PartitionSweepResult = {
+    due: 0,
+    written: 0,
+    alerts: 0,
+    failed: 0,
+    stoppedEarly: false,
+    unpublished: 0,
+  };
+  const until = observed ?? 0;
   await mapLimit(partitions, PARTITION_CONCURRENCY, async (partition) => {
     try {
       for await (const keys of deps.store.dueKeys(partition, until)) {
@@ -120,7 +230,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
         });
         result.alerts += touched.reduce((n, s) => n + s.pending.length, 0);
         await publishPending(touched, deps);
-        unpublished += touched.reduce((n, s) => n + s.pending.length, 0);
+        result.unpublished += touched.reduce((n, s) => n + s.pending.length, 0);
       }
     } catch (error) {
       // One partition that cannot be read does not stop the others; the next sweep reads it again.
@@ -132,13 +242,6 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
       });
     }
   });
-  // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
-  // or when the figure stops coming because the sweeper stopped.
-  deps.metrics.gauge('unpublishedAlerts', unpublished);
-  await maintainIndex(deps);
-  deps.metrics.timing('sweepDuration', deps.clock() - started);
-  deps.metrics.count('due', result.due);
-  deps.metrics.timing('watermarkLag', lagMs);
   return result;
 }
 
@@ -236,8 +339,8 @@ async function advanceAndWrite(
   read: StoredInstance | undefined,
   key: string,
   observed: number | undefined,
-  deps: SweeperDeps,
-  result: SweepResult,
+  deps: PartitionSweepDeps,
+  result: PartitionSweepResult,
 ): Promise<StoredInstance | undefined> {
   try {
     const outcome = await commitWithRetry(

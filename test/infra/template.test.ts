@@ -45,9 +45,13 @@ const statements = (role: string): Statement[] =>
 const actions = (role: string) => statements(role).flatMap((s) => s.Action);
 
 describe('serverless.yml, packaged offline', () => {
-  it('runs both functions on nodejs22.x arm64, each with its own role and no shared one', () => {
+  it('runs every function on nodejs22.x arm64, each with its own role and no shared one', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions.map(([id]) => id).sort()).toEqual(['ConsumerLambdaFunction', 'SweeperLambdaFunction']);
+    expect(functions.map(([id]) => id).sort()).toEqual([
+      'ConsumerLambdaFunction',
+      'SweepWorkerLambdaFunction',
+      'SweeperLambdaFunction',
+    ]);
     for (const [id, fn] of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -59,7 +63,12 @@ describe('serverless.yml, packaged offline', () => {
   });
 
   it('grants each function only what it calls, on named resources', () => {
-    for (const role of ['ConsumerIamRoleLambdaExecution', 'SweeperIamRoleLambdaExecution']) {
+    const roles = [
+      'ConsumerIamRoleLambdaExecution',
+      'SweeperIamRoleLambdaExecution',
+      'SweepWorkerIamRoleLambdaExecution',
+    ];
+    for (const role of roles) {
       for (const s of statements(role)) {
         expect(s.Resource).not.toBe('*');
         expect(s.Resource).not.toContain('*');
@@ -84,6 +93,33 @@ describe('serverless.yml, packaged offline', () => {
     expect(sweeper).not.toContain('kinesis:GetRecords');
     expect(sweeper).not.toContain('dynamodb:Scan');
     expect(sweeper).not.toContain('dynamodb:BatchWriteItem');
+    // The sweeper may invoke its workers and nothing else; a worker never touches the stream, so it
+    // can neither put heartbeats nor invoke anything.
+    const invoke = statements('SweeperIamRoleLambdaExecution').filter((s) =>
+      [s.Action].flat().includes('lambda:InvokeFunction'),
+    );
+    expect(invoke.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': ['SweepWorkerLambdaFunction', 'Arn'] }]);
+    const worker = actions('SweepWorkerIamRoleLambdaExecution');
+    expect(worker).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:PutItem', 'sns:Publish']));
+    for (const denied of [
+      'kinesis:PutRecords',
+      'kinesis:ListShards',
+      'lambda:InvokeFunction',
+      'dynamodb:Scan',
+    ]) {
+      expect(worker).not.toContain(denied);
+    }
+  });
+
+  it('tells the sweeper its worker function and count, one by default (no fan-out)', () => {
+    const env = resources.SweeperLambdaFunction?.Properties.Environment.Variables;
+    expect(env.SWEEP_WORKERS).toBe('1');
+    expect(env.SWEEP_WORKER).toEqual({ Ref: 'SweepWorkerLambdaFunction' });
+    // Nothing but the sweeper invokes a worker: no schedule, no stream, no permission for a service.
+    const invokers = ofType('AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties.FunctionName).includes('SweepWorker'),
+    );
+    expect(invokers).toEqual([]);
   });
 
   it('reads the stream with partial batch failures, bisection, finite retries and a failure destination', () => {
@@ -149,6 +185,7 @@ describe('serverless.yml, packaged offline', () => {
       ConsumerIteratorAgeAlarm: 'AWS/Lambda IteratorAge',
       ConsumerErrorsAlarm: 'AWS/Lambda Errors',
       SweeperErrorsAlarm: 'AWS/Lambda Errors',
+      SweepWorkerErrorsAlarm: 'AWS/Lambda Errors',
       FailureQueueDepthAlarm: 'AWS/SQS ApproximateNumberOfMessagesVisible',
       SweeperNotRunningAlarm: 'AWS/Lambda Invocations',
       UnpublishedAlertsAlarm: 'overdue/test unpublishedAlerts',

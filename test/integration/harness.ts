@@ -1,11 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { composeConsumer, composeSweeper } from '../../src/aws/compose.js';
-import { consumerHandler, sweeperHandler } from '../../src/aws/handlers.js';
+import { composeConsumer, composeSweeper, composeSweepWorker } from '../../src/aws/compose.js';
+import { consumerHandler, sweeperHandler, sweepWorkerHandler } from '../../src/aws/handlers.js';
 import type { Alert } from '../../src/engine/alert.js';
 import { createStream, createTable, type Emulators } from '../../src/local/emulators.js';
 import { KinesisPoller } from '../../src/local/kinesis-poller.js';
@@ -70,6 +71,9 @@ export interface Harness {
   metrics: MemoryMetrics;
   poller: KinesisPoller;
   published: Alert[];
+  invocations: WorkerInvocation[];
+  /** The next `n` worker invocations fail, as a worker that crashes or times out would. */
+  failWorkers(n: number): void;
   /** Wall clock seen by both functions, ms; tests move it. */
   now: number;
   consumerDeps: ConsumerDeps;
@@ -92,6 +96,15 @@ export interface HarnessOptions {
   dynamodb?: DynamoDBClient;
   lagThresholdMs?: number;
   maxSkewMs?: number;
+  /** Fan sweeps out to this many workers: the real worker handler behind a stand-in Lambda service. */
+  sweepWorkers?: number;
+}
+
+/** What the stand-in Lambda service saw: one entry per worker invocation. */
+export interface WorkerInvocation {
+  partitions: string[];
+  observed: number | null;
+  failed: boolean;
 }
 
 export async function harness(emu: Emulators, options: HarnessOptions = {}): Promise<Harness> {
@@ -136,14 +149,50 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
     },
     observability,
   );
+  h.invocations = [];
+  let failing = 0;
+  h.failWorkers = (n) => {
+    failing = n;
+  };
+  const lambda = mockClient(LambdaClient);
+  lambda.reset();
+  if (options.sweepWorkers !== undefined) {
+    // The worker function, composed as functions/sweep-worker.ts composes it, invoked with the
+    // JSON payload the sweeper's Lambda client sends, answering as the Lambda service would.
+    const worker = sweepWorkerHandler(
+      composeSweepWorker(clients, common, observability),
+      { safetyMarginMs: 1000 },
+      new Logger({ logLevel: 'SILENT' }),
+    );
+    lambda.on(InvokeCommand).callsFake(async (input) => {
+      const event = JSON.parse(Buffer.from(input.Payload as Uint8Array).toString('utf8'));
+      const failed = failing > 0;
+      if (failed) failing--;
+      h.invocations.push({ partitions: event.partitions, observed: event.observed, failed });
+      if (failed) {
+        return { StatusCode: 200, FunctionError: 'Unhandled', Payload: Buffer.from('{"errorType":"Crash"}') };
+      }
+      const result = await worker(event, lambdaContext());
+      return { StatusCode: 200, Payload: Buffer.from(JSON.stringify(result)) };
+    });
+  }
   h.sweeperDeps = composeSweeper(
-    clients,
+    {
+      ...clients,
+      lambda: new LambdaClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      }),
+    },
     // Ticks in tests are minutes apart; only the lag test wants a threshold that near.
     {
       ...common,
       streamName: stream,
       lagThresholdMs: options.lagThresholdMs ?? 3_600_000,
       lagSeverity: 'high',
+      ...(options.sweepWorkers === undefined
+        ? {}
+        : { workers: { count: options.sweepWorkers, functionName: 'overdue-test-sweepWorker' } }),
     },
     observability,
   );
