@@ -23,6 +23,8 @@ const LIMITS = {
   shardRecords: 1_000,
   /** Index keys are sized to half a partition's write limit: room for a burst or a hot epoch change. */
   indexKeyShare: 0.5,
+  /** A sweep worker is sized to half its function's CPU: room for the SDK the model leaves out. */
+  workerShare: 0.5,
   /** A 512 MB Lambda gets this share of a vCPU (1,769 MB is one vCPU). */
   vcpuAt512: 512 / 1_769,
 };
@@ -248,6 +250,9 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
     Math.ceil(indexWcu / (LIMITS.partitionWcu * LIMITS.indexKeyShare)),
   );
   // This machine's CPU is taken as one Lambda vCPU; a 512 MB function has 0.29 of one.
+  const sweeperShare = (rate * costs.duePerEvent * costs.sweeperMsPerDue) / 1000 / LIMITS.vcpuAt512;
+  // Sweep workers (the sweepWorkers setting), each kept at half a function's CPU; 1 sweeps alone.
+  const workers = sweeperShare <= LIMITS.workerShare ? 1 : Math.ceil(sweeperShare / LIMITS.workerShare);
   const components: Component[] = [
     { name: 'Kinesis records per shard', load: perShard, limit: LIMITS.shardRecords, unit: 'records/s' },
     // CPU of the use cases and engine only: the in-memory table costs nothing, where the SDK's
@@ -259,8 +264,8 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
       unit: 'share of the function',
     },
     {
-      name: 'sweeper CPU, no SDK (floor)',
-      load: (rate * costs.duePerEvent * costs.sweeperMsPerDue) / 1000 / LIMITS.vcpuAt512,
+      name: `sweeper CPU per worker, no SDK (${workers} worker${workers === 1 ? '' : 's'})`,
+      load: sweeperShare / workers,
       limit: 1,
       unit: 'share of the function',
     },
@@ -294,7 +299,7 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
     (730 * PRICE.kinesisStreamHour * 1e6) / workflowsPerMonth;
   const lambda =
     ((perMillion * costs.consumerMsPerEvent) / 1000 / LIMITS.vcpuAt512) * 0.5 * PRICE.lambdaGbSecond;
-  return { shards, indexKeys, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
+  return { shards, indexKeys, workers, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
 }
 
 const simulated = {
@@ -310,6 +315,7 @@ for (const rate of RATES) {
       traffic,
       shards: m.shards,
       indexShards: m.indexKeys,
+      sweepWorkers: m.workers,
       components: m.components,
       detectionMs: m.detectionMs,
       costPerMillionWorkflows: m.costPerMillion,
@@ -330,13 +336,13 @@ if (JSON_OUT) {
   }
   for (const run of runs) {
     console.log(
-      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
+      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}, sweepWorkers ${run.sweepWorkers}; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
     );
     const first = [...run.components].sort((a, b) => b.load / b.limit - a.load / a.limit)[0];
     for (const c of run.components) {
       const use = c.load / c.limit;
       console.log(
-        `  ${c.name.padEnd(34)} ${fmt(c.load, c.load < 10 ? 2 : 0).padStart(10)} of ${fmt(c.limit, c.limit < 10 ? 2 : 0).padStart(7)} ${c.unit.padEnd(22)} ${use > 1 ? 'OVER' : `${fmt((1 - use) * 100)}% headroom`}${c === first ? '   ← first to break' : ''}`,
+        `  ${c.name.padEnd(46)} ${fmt(c.load, c.load < 10 ? 2 : 0).padStart(10)} of ${fmt(c.limit, c.limit < 10 ? 2 : 0).padStart(7)} ${c.unit.padEnd(22)} ${use > 1 ? 'OVER' : `${fmt((1 - use) * 100)}% headroom`}${c === first ? '   ← first to break' : ''}`,
       );
     }
   }

@@ -278,5 +278,7 @@ if (want('capacity')) {
     encoding: 'utf8',
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
-  console.log(`\ncapacity model (one sweeper a minute; index keys sized to the rate)\n${out.trimEnd()}`);
+  console.log(
+    `\ncapacity model (a sweep a minute; index keys and sweep workers sized to the rate)\n${out.trimEnd()}`,
+  );
 }
