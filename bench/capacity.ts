@@ -237,6 +237,51 @@ interface Component {
   unit: string;
 }
 
+/** The deployment's defaults (serverless.yml) that set detection latency. */
+const DEFAULTS = {
+  sweepEveryMs: 5_000,
+  awaitHeartbeatsMs: 3_000,
+  scheduleMs: 60_000,
+  timeoutMs: 60_000,
+  safetyMarginMs: 5_000,
+  /** Invocation start after the schedule fires. */
+  startMs: 300,
+  /** A heartbeat's round trip: the batching window (1 s) and Lambda's polling (about 1 s). */
+  tripMs: 2_000,
+};
+
+/**
+ * Detection latency from deadline to judgement, p50 and p99 over deadlines spread evenly across two
+ * invocations. Sweeps run as `sweepRepeatedly` schedules them (another whole interval must fit before
+ * the stop time). A sweep that waits for its heartbeats (the wait longer than the trip) judges at its
+ * own start, once the trip is done; otherwise at the previous sweep's start (its heartbeat came round
+ * meanwhile).
+ */
+export function detection(d: typeof DEFAULTS): { p50: number; p99: number } {
+  const stopBy = d.timeoutMs - d.safetyMarginMs;
+  const offsets = [0];
+  while (d.sweepEveryMs > 0) {
+    const next = (offsets.at(-1) as number) + d.sweepEveryMs;
+    if (next + d.sweepEveryMs > stopBy) break;
+    offsets.push(next);
+  }
+  const starts = [0, 1, 2, 3].flatMap((k) => offsets.map((o) => k * d.scheduleMs + d.startMs + o));
+  const awaits = d.awaitHeartbeatsMs >= d.tripMs;
+  // Each sweep: the event time it judges at (T) and when it does.
+  const sweeps = starts.map((t, i) => ({
+    judgesAt: awaits ? t : (starts[i - 1] ?? Number.NEGATIVE_INFINITY),
+    at: awaits ? t + d.tripMs : t,
+  }));
+  const delays: number[] = [];
+  for (let deadline = d.scheduleMs; deadline < 3 * d.scheduleMs; deadline += 10) {
+    const judged = sweeps.find((s) => s.judgesAt >= deadline);
+    if (judged) delays.push(judged.at - deadline);
+  }
+  delays.sort((a, b) => a - b);
+  const at = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] as number;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
 /** The default deployment at `rate`: its components' loads against their limits. */
 function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
   // On-demand streams start at 4 shards and keep room to double: sized here at half their limit.
@@ -283,10 +328,7 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
       unit: 'WCU/s',
     },
   ];
-  // Detection: a deadline is judged by the first sweep whose T (the previous sweep's heartbeat) has
-  // passed it: one to two sweep intervals, plus the heartbeat's trip through the consumer (~2 s).
-  const interval = 60_000;
-  const detectionMs = { p50: 1.5 * interval + 2_000, p99: 1.99 * interval + 2_000 };
+  const detectionMs = detection(DEFAULTS);
   // Cost per million six-step workflows (6 million events) at this rate, monthly fixed costs spread.
   const perMillion = 6e6;
   const monthSeconds = 30 * 86_400;
@@ -322,6 +364,7 @@ for (const rate of RATES) {
     });
   }
 }
+const onceAMinute = detection({ ...DEFAULTS, sweepEveryMs: 0, awaitHeartbeatsMs: 0 });
 if (JSON_OUT) {
   console.log(JSON.stringify({ runs, perEvent: simulated }));
 } else {
@@ -334,6 +377,11 @@ if (JSON_OUT) {
         `consumer ${fmt(c.consumerMsPerEvent, 3)} ms, sweeper ${fmt(c.sweeperMsPerDue, 3)} ms per due item (${fmt(c.duePerEvent, 2)} due per event)`,
     );
   }
+  console.log(
+    `detection with the defaults (a sweep every ${DEFAULTS.sweepEveryMs / 1000} s, each waiting up to ${DEFAULTS.awaitHeartbeatsMs / 1000} s for its heartbeats): ` +
+      `p50 ${fmt(runs[0]?.detectionMs.p50 ?? 0)} ms, p99 ${fmt(runs[0]?.detectionMs.p99 ?? 0)} ms; ` +
+      `a sweep a minute (sweepEvery 0s): p50 ${fmt(onceAMinute.p50)} ms, p99 ${fmt(onceAMinute.p99)} ms`,
+  );
   for (const run of runs) {
     console.log(
       `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}, sweepWorkers ${run.sweepWorkers}; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,

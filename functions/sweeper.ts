@@ -24,6 +24,7 @@ export const handler = sweeperHandler(
       lagSeverity: env.LAG_SEVERITY,
       sweepEveryMs: env.SWEEP_EVERY,
       indexShards: env.INDEX_SHARDS,
+      awaitHeartbeatsMs: env.AWAIT_HEARTBEATS,
       ...(env.SWEEP_WORKER === undefined
         ? {}
         : { workers: { count: env.SWEEP_WORKERS, functionName: env.SWEEP_WORKER } }),

@@ -44,6 +44,8 @@ export interface SweeperSettings extends CommonSettings {
   sweepEveryMs?: number;
   /** The wake-up index's partition count; changing it starts a new index epoch. */
   indexShards?: number;
+  /** Wait up to this long for each sweep's own heartbeats to come round before judging. */
+  awaitHeartbeatsMs?: number;
   /**
    * Fan the index out to parallel workers: a count and the worker function (invoked through
    * `clients.lambda`), or workers of the caller's own (tests, dev mode). Default: none.
@@ -100,6 +102,7 @@ export function composeSweeper(clients: Clients, settings: SweeperSettings, o: O
     rereadWindowMs: rereadWindow(settings.sweepEveryMs),
     ...(settings.indexShards === undefined ? {} : { indexShards: settings.indexShards }),
     ...(workers === undefined ? {} : { workers }),
+    ...(settings.awaitHeartbeatsMs ? { awaitHeartbeatsMs: settings.awaitHeartbeatsMs } : {}),
   };
 }
 

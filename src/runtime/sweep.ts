@@ -31,7 +31,18 @@ export interface SweeperDeps extends PublishDeps {
   indexShards?: number;
   /** Fan the index partitions out to these workers; without it the sweeper reads them itself. */
   workers?: SweepWorkers;
+  /**
+   * Wait up to this long for the consumer to fold this sweep's own heartbeats, so that T is this
+   * sweep's start rather than the previous one's: detection within a sweep interval plus the round
+   * trip, instead of up to two intervals. 0 or unset: judge at the T already recorded.
+   */
+  awaitHeartbeatsMs?: number;
+  /** How the wait sleeps between watermark reads; tests pass their own. */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/** Watermark reads while waiting for the heartbeats' round trip: a fraction of a read unit each. */
+const HEARTBEAT_POLL_MS = 250;
 
 /** What sweeping a set of index partitions needs: no stream, no heartbeats, no monitor item. */
 export type PartitionSweepDeps = Pick<
@@ -104,12 +115,23 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   const started = deps.clock();
   const cache = deps.cache ?? {};
   const beat = await putHeartbeats(started, cache, deps);
-  const marks = await deps.store.getWatermarks().catch((error) => {
-    deps.logger.error('could not read the watermarks; only pending alerts are retried', {
-      error: String(error),
+  const readMarks = () =>
+    deps.store.getWatermarks().catch((error) => {
+      deps.logger.error('could not read the watermarks; only pending alerts are retried', {
+        error: String(error),
+      });
+      return new Map<string, number>();
     });
-    return new Map<string, number>();
-  });
+  let marks = await readMarks();
+  if (beat && cache.shards !== undefined && (deps.awaitHeartbeatsMs ?? 0) > 0) {
+    const shards = cache.shards;
+    const until = Math.min(started + (deps.awaitHeartbeatsMs ?? 0), stopBy);
+    const sleep = deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+    while ((observedTime(shards, marks) ?? Number.NEGATIVE_INFINITY) < started && deps.clock() < until) {
+      await sleep(Math.min(HEARTBEAT_POLL_MS, Math.max(0, until - deps.clock())));
+      marks = await readMarks();
+    }
+  }
   // Without a shard listing (never listed in this container, and listing failed) T is unknown:
   // nothing is judged and no lag is claimed; pending alerts still go out.
   const observed = cache.shards === undefined ? undefined : observedTime(cache.shards, marks);

@@ -21,7 +21,16 @@ describe('Lambda environment', () => {
       LAG_SEVERITY: 'high',
       SWEEP_EVERY: 10_000,
       SAFETY_MARGIN: 5_000,
+      AWAIT_HEARTBEATS: 0,
     });
+    expect(
+      parseEnvironment(sweeperEnvironment, {
+        TABLE_NAME: 't',
+        TOPIC_ARN: 'a',
+        STREAM_NAME: 's',
+        AWAIT_HEARTBEATS: '3s',
+      }).AWAIT_HEARTBEATS,
+    ).toBe(3_000);
     expect(parseEnvironment(consumerEnvironment, { TABLE_NAME: 't', TOPIC_ARN: 'a' })).toMatchObject({
       QUARANTINE_RETENTION: 14 * 86_400_000,
       LOG_PAYLOADS: false,

@@ -114,6 +114,9 @@ describe('serverless.yml, packaged offline', () => {
   it('tells the sweeper its worker function and count, one by default (no fan-out)', () => {
     const env = resources.SweeperLambdaFunction?.Properties.Environment.Variables;
     expect(env.SWEEP_WORKERS).toBe('1');
+    // Continuous detection by default: a sweep every 5 s, each waiting for its own heartbeats.
+    expect(env.SWEEP_EVERY).toBe('5s');
+    expect(env.AWAIT_HEARTBEATS).toBe('3s');
     expect(env.SWEEP_WORKER).toEqual({ Ref: 'SweepWorkerLambdaFunction' });
     // Nothing but the sweeper invokes a worker: no schedule, no stream, no permission for a service.
     const invokers = ofType('AWS::Lambda::Permission').filter(([, p]) =>

@@ -111,4 +111,75 @@ describe('sweep', () => {
     expect(result.alerts).toBe(2);
     expect(gauges).toEqual([0]); // everything went out
   });
+
+  describe('waiting for its own heartbeats', () => {
+    function waiting(consumerDelayMs: number | undefined) {
+      let now = T0;
+      const store = emptyStore();
+      store.key = new Uint8Array(32);
+      const reads: number[] = [];
+      const original = store.getWatermarks.bind(store);
+      store.getWatermarks = async () => {
+        reads.push(now);
+        return original();
+      };
+      let beatAt: number | undefined;
+      const deps: SweeperDeps = {
+        config: orderConfig(),
+        store,
+        publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
+        heartbeats: {
+          shards: async () => [{ id: 's-0', parents: [], open: true }],
+          beat: async () => {
+            beatAt = now;
+          },
+        },
+        metrics: { count() {}, timing() {}, gauge() {} },
+        logger: { info() {}, warn() {}, error() {} },
+        clock: () => now,
+        lagThresholdMs: 3_600_000,
+        lagSeverity: 'high',
+        streamName: 's',
+        cache: {},
+        awaitHeartbeatsMs: 3_000,
+        // The consumer folds the heartbeat `consumerDelayMs` after it was put (never, if undefined).
+        sleep: async (ms) => {
+          now += ms;
+          if (beatAt !== undefined && consumerDelayMs !== undefined && now - beatAt >= consumerDelayMs) {
+            store.watermarks.set('s-0', beatAt);
+          }
+        },
+      };
+      store.watermarks.set('s-0', T0 - 60_000); // the previous sweep's heartbeat
+      return { deps, reads };
+    }
+
+    it('judges at its own start once the consumer has folded its heartbeats', async () => {
+      const { deps, reads } = waiting(1_200);
+      const result = await sweep(deps, Number.POSITIVE_INFINITY);
+      expect(result.observed).toBe(T0);
+      // Read at once, then every 250 ms until the round trip (1.2 s) is done.
+      expect(reads.map((t) => t - T0)).toEqual([0, 250, 500, 750, 1000, 1250]);
+    });
+
+    it('judges at the T already recorded when the round trip takes longer than it waits', async () => {
+      const { deps, reads } = waiting(undefined);
+      const result = await sweep(deps, Number.POSITIVE_INFINITY);
+      expect(result.observed).toBe(T0 - 60_000);
+      expect(reads.at(-1)).toBe(T0 + 3_000);
+    });
+
+    it('does not wait past its stop time, nor when it could not put heartbeats', async () => {
+      const late = waiting(undefined);
+      await sweep(late.deps, T0 + 500);
+      expect(late.reads.at(-1)).toBe(T0 + 500);
+      const failing = waiting(1_200);
+      failing.deps.heartbeats.beat = async () => {
+        throw new Error('throttled');
+      };
+      const result = await sweep(failing.deps, Number.POSITIVE_INFINITY);
+      expect(failing.reads).toEqual([T0]);
+      expect(result.heartbeats).toBe(false);
+    });
+  });
 });
