@@ -242,7 +242,7 @@ const DEFAULTS = {
   sweepEveryMs: 5_000,
   awaitHeartbeatsMs: 3_000,
   scheduleMs: 60_000,
-  timeoutMs: 60_000,
+  timeoutMs: 75_000,
   safetyMarginMs: 5_000,
   /** Invocation start after the schedule fires. */
   startMs: 300,
@@ -252,17 +252,23 @@ const DEFAULTS = {
 
 /**
  * Detection latency from deadline to judgement, p50 and p99 over deadlines spread evenly across two
- * invocations. Sweeps run as `sweepRepeatedly` schedules them (another whole interval must fit before
- * the stop time). A sweep that waits for its heartbeats (the wait longer than the trip) judges at its
+ * invocations. Sweeps run as the sweeper's handler schedules them. A sweep that waits for its heartbeats (the wait longer than the trip) judges at its
  * own start, once the trip is done; otherwise at the previous sweep's start (its heartbeat came round
  * meanwhile).
  */
 export function detection(d: typeof DEFAULTS): { p50: number; p99: number } {
-  const stopBy = d.timeoutMs - d.safetyMarginMs;
+  // As functions/sweeper.ts sets it up: sweeping every few seconds, sweeps end half a second before
+  // the next invocation and the last needs only its heartbeat wait and a second of work.
+  const fast = d.sweepEveryMs > 0;
+  const stopBy = Math.min(
+    d.timeoutMs - d.safetyMarginMs,
+    fast ? d.scheduleMs - 500 : Number.POSITIVE_INFINITY,
+  );
+  const minSweep = fast ? d.awaitHeartbeatsMs + 1_000 : d.sweepEveryMs;
   const offsets = [0];
-  while (d.sweepEveryMs > 0) {
+  while (fast) {
     const next = (offsets.at(-1) as number) + d.sweepEveryMs;
-    if (next + d.sweepEveryMs > stopBy) break;
+    if (next + minSweep > stopBy) break;
     offsets.push(next);
   }
   const starts = [0, 1, 2, 3].flatMap((k) => offsets.map((o) => k * d.scheduleMs + d.startMs + o));

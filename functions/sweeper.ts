@@ -31,7 +31,15 @@ export const handler = sweeperHandler(
     },
     observability,
   ),
-  { everyMs: env.SWEEP_EVERY, safetyMarginMs: env.SAFETY_MARGIN },
+  {
+    everyMs: env.SWEEP_EVERY,
+    safetyMarginMs: env.SAFETY_MARGIN,
+    // Sweeping every few seconds: the last sweep runs until just before the next invocation, whose
+    // first sweep takes over, and needs only its heartbeat wait and a second of work.
+    ...(env.SWEEP_EVERY > 0
+      ? { periodMs: env.SCHEDULE_EVERY, minSweepMs: env.AWAIT_HEARTBEATS + 1_000 }
+      : {}),
+  },
   logger,
   metrics,
 );

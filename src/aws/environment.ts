@@ -56,6 +56,8 @@ export const sweeperEnvironment = z
     SAFETY_MARGIN: duration('5s'),
     /** Wait up to this long for the consumer to fold each sweep's own heartbeats before judging. */
     AWAIT_HEARTBEATS: duration('0s'),
+    /** The schedule's period (serverless.yml: rate(1 minute)); the timeout must be longer. */
+    SCHEDULE_EVERY: duration('1m'),
     /** Partitions of the wake-up index; a change starts a new index epoch (docs/table-layout.md). */
     INDEX_SHARDS: z.coerce.number().int().min(1).max(1000).default(16),
     /** More than 1: the index partitions are fanned out to this many invocations of SWEEP_WORKER. */

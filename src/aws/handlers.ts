@@ -49,7 +49,17 @@ export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics?: Me
 export interface SweeperOptions {
   everyMs: number;
   safetyMarginMs: number;
+  /**
+   * The schedule's period: sweeps end before the next invocation starts (the function's timeout is
+   * longer), so that the next one takes over with no gap and no overlap. Unset: the timeout bounds.
+   */
+  periodMs?: number;
+  /** What the last sweep needs before the stop time (its heartbeat wait and some work). */
+  minSweepMs?: number;
 }
+
+/** Sweeps stop this long before the next scheduled invocation. */
+const HANDOVER_MS = 500;
 
 export function sweeperHandler(
   deps: SweeperDeps,
@@ -58,8 +68,16 @@ export function sweeperHandler(
   metrics?: Metrics,
 ) {
   const handler = middy(async (_event: unknown, context: Context): Promise<SweepResult[]> => {
-    const stopBy = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
-    const results = await sweepRepeatedly(deps, { everyMs: options.everyMs, stopBy });
+    const started = deps.clock();
+    const stopBy = Math.min(
+      started + context.getRemainingTimeInMillis() - options.safetyMarginMs,
+      options.periodMs === undefined ? Number.POSITIVE_INFINITY : started + options.periodMs - HANDOVER_MS,
+    );
+    const results = await sweepRepeatedly(deps, {
+      everyMs: options.everyMs,
+      stopBy,
+      ...(options.minSweepMs === undefined ? {} : { minSweepMs: options.minSweepMs }),
+    });
     for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
     return results;
   }).use(injectLambdaContext(logger));

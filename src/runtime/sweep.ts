@@ -340,10 +340,14 @@ export function observedTime(
   return low;
 }
 
-/** Runs sweeps every `everyMs` until the next would not finish by `stopBy`; at least one. */
+/**
+ * Runs sweeps every `everyMs` while the next one has `minSweepMs` (default: a whole interval)
+ * before `stopBy`; at least one. A sweep stops taking work at `stopBy` by itself, so a shorter
+ * `minSweepMs` lets the last sweep run nearer the end: a smaller gap before the next invocation.
+ */
 export async function sweepRepeatedly(
   deps: SweeperDeps,
-  options: { everyMs: number; stopBy: number; sleep?: (ms: number) => Promise<void> },
+  options: { everyMs: number; stopBy: number; minSweepMs?: number; sleep?: (ms: number) => Promise<void> },
 ): Promise<SweepResult[]> {
   const sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const results: SweepResult[] = [];
@@ -352,7 +356,7 @@ export async function sweepRepeatedly(
     results.push(await sweep(deps, options.stopBy));
     if (options.everyMs <= 0) return results;
     const next = started + options.everyMs;
-    if (next + options.everyMs > options.stopBy) return results;
+    if (next + (options.minSweepMs ?? options.everyMs) > options.stopBy) return results;
     await sleep(Math.max(0, next - deps.clock()));
   }
 }

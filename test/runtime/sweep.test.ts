@@ -12,6 +12,21 @@ function emptyStore(): MemoryStore {
   return store;
 }
 
+function baseDeps(clock: () => number): SweeperDeps {
+  return {
+    config: orderConfig(),
+    store: emptyStore(),
+    publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
+    heartbeats: { shards: async () => [{ id: 's-0', parents: [], open: true }], beat: async () => {} },
+    metrics: { count() {}, timing() {}, gauge() {} },
+    logger: { info() {}, warn() {}, error() {} },
+    clock,
+    lagThresholdMs: 3_600_000,
+    lagSeverity: 'high',
+    streamName: 's',
+  };
+}
+
 describe('sweepRepeatedly', () => {
   it('sweeps every interval while another whole interval fits before the stop time', async () => {
     let now = 0;
@@ -45,6 +60,26 @@ describe('sweepRepeatedly', () => {
     now = 0;
     await sweepRepeatedly(deps, { everyMs: 0, stopBy: 55_000, sleep });
     expect(beats).toEqual([0]); // 0: once per invocation
+  });
+
+  it('lets the last sweep start nearer the stop time when it needs less than an interval', async () => {
+    const beats: number[] = [];
+    let now = 0;
+    const deps = {
+      ...baseDeps(() => now),
+      heartbeats: {
+        shards: async () => [{ id: 's-0', parents: [], open: true }],
+        beat: async () => {
+          beats.push(now);
+        },
+      },
+    };
+    const sleep = async (ms: number) => {
+      now += ms;
+    };
+    await sweepRepeatedly(deps, { everyMs: 5_000, stopBy: 59_500, minSweepMs: 4_000, sleep });
+    // Every 5 s up to 55 s: the next invocation's first sweep at 60 s is 5 s later, like the rest.
+    expect(beats).toEqual(Array.from({ length: 12 }, (_, i) => i * 5_000));
   });
 });
 
