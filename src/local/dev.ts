@@ -25,6 +25,9 @@ import { SnsSink } from './sns-sink.js';
 
 export { LOCAL_NAME, LOCAL_TOPIC } from './names.js';
 
+/** Longer than the local poller's round trip (it polls every 100 ms when idle). */
+const DEV_AWAIT_HEARTBEATS_MS = 1_000;
+
 const LOCAL_SHARDS = 2;
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -139,6 +142,9 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
         lagThresholdMs: options.lagThresholdMs ?? 30_000,
         lagSeverity: 'high',
         sweepEveryMs: options.sweepEveryMs,
+        // As deployed: each sweep waits for its own heartbeats (a poll or two here) and judges at
+        // its own start, so an alert comes within one interval of its deadline, not two.
+        awaitHeartbeatsMs: Math.min(options.sweepEveryMs, DEV_AWAIT_HEARTBEATS_MS),
       },
       observability,
     ),
