@@ -342,12 +342,31 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
   const dynamo =
     perMillion *
     ((costs.tableWcuPerEvent + costs.indexWcuPerEvent) * PRICE.wcu + costs.rcuPerEvent * PRICE.rcu);
+  // On-demand Kinesis bills each record rounded up to 1 KB, in and out.
   const kinesis =
-    ((perMillion * 300) / 1e9) * (PRICE.kinesisGbIn + PRICE.kinesisGbOut) +
+    ((perMillion * 1024) / 1e9) * (PRICE.kinesisGbIn + PRICE.kinesisGbOut) +
     (730 * PRICE.kinesisStreamHour * 1e6) / workflowsPerMonth;
+  const gbSecond = (cpuMs: number) => (cpuMs / 1000 / LIMITS.vcpuAt512) * 0.5 * PRICE.lambdaGbSecond;
   const lambda =
-    ((perMillion * costs.consumerMsPerEvent) / 1000 / LIMITS.vcpuAt512) * 0.5 * PRICE.lambdaGbSecond;
-  return { shards, indexKeys, workers, components, detectionMs, costPerMillion: dynamo + kinesis + lambda };
+    gbSecond(perMillion * costs.consumerMsPerEvent) +
+    gbSecond(perMillion * costs.duePerEvent * costs.sweeperMsPerDue);
+  // What the sweep cadence costs whatever the traffic, spread over the month's workflows: the
+  // sweeper running through each minute, a heartbeat per shard per sweep (a watermark write each),
+  // and each sweep's reads (the watermarks and one query per index key, half a unit each).
+  const sweepsPerMonth = (monthSeconds / DEFAULTS.sweepEveryMs) * 1000;
+  const monthly =
+    (monthSeconds / 60) * 55 * 0.5 * PRICE.lambdaGbSecond +
+    sweepsPerMonth * shards * PRICE.wcu +
+    sweepsPerMonth * (1 + indexKeys) * 0.5 * PRICE.rcu;
+  const cadence = (monthly * 1e6) / workflowsPerMonth;
+  return {
+    shards,
+    indexKeys,
+    workers,
+    components,
+    detectionMs,
+    costPerMillion: dynamo + kinesis + lambda + cadence,
+  };
 }
 
 const simulated = {
