@@ -270,6 +270,11 @@ if (want('soak')) {
   console.log(
     `  retry storm alerts    ${soak.stormAlerts.join(', ')} (rows shown + rows counted in timelineTrimmed)`,
   );
+  // The same soak with the sweeper fanned out to three workers: the same alerts, exactly once.
+  const fanned = child('soak.ts', '3') as typeof soak & { workerInvocations: number };
+  console.log(
+    `  with 3 sweep workers  ${fmt(fanned.expectedAlerts)} expected, ${fmt(fanned.raisedAlerts)} raised, ${fanned.missing.length} missing, ${fanned.unexpected.length} unexpected, ${fanned.monitorLagging} monitor_lagging; ${fmt(fanned.accounted)} of ${fmt(fanned.recordsPut)} records accounted for; ${fmt(fanned.workerInvocations)} worker invocations`,
+  );
 }
 
 if (want('capacity')) {

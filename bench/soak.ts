@@ -43,7 +43,14 @@ function script(cid: string, start: number): EventSpec[] {
 }
 
 const emu = await startEmulators();
-const h = await harness(emu, { shards: 2, batchSize: 500, lagThresholdMs: 5 * MIN });
+// With an argument, the sweeper fans out to that many workers (the real worker handler).
+const workers = Number(process.argv[2] ?? 1);
+const h = await harness(emu, {
+  shards: 2,
+  batchSize: 500,
+  lagThresholdMs: 5 * MIN,
+  ...(workers > 1 ? { sweepWorkers: workers } : {}),
+});
 const identity = (a: Alert) => `${a.workflow} ${a.correlationId} ${a.kind}:${a.step ?? ''} ${a.status}`;
 
 // Every instance's events, with event IDs fixed up front so duplicates are real duplicates.
@@ -156,6 +163,8 @@ const storm = await h.instance('o-storm');
 console.log(
   JSON.stringify({
     eventMinutes: MINUTES + 20,
+    workers,
+    workerInvocations: h.invocations.length,
     instances: byInstance.size,
     recordsPut,
     seconds,
