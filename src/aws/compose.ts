@@ -61,7 +61,7 @@ export interface Observability {
 }
 
 /**
- * The one composition root: every graph of the monitor (both Lambdas, `overdue dev`, the
+ * The one composition root: every graph of the monitor (the Lambdas, `overdue dev`, the
  * integration tests) is built here from injected clients, logger and metrics, so that what runs
  * locally is what runs on AWS.
  */
@@ -71,12 +71,7 @@ export function composeConsumer(
   o: Observability,
 ): ConsumerDeps {
   return {
-    config: settings.config,
-    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
-    publisher: new SnsPublisher(clients.sns, settings.topicArn),
-    metrics: o.metrics,
-    logger: o.logger,
-    clock: settings.clock ?? Date.now,
+    ...shared(clients, settings, o),
     quarantineRetentionMs: settings.quarantineRetentionMs,
     logPayloads: settings.logPayloads,
     maxSkewMs: settings.maxSkewMs,
@@ -88,13 +83,8 @@ export function composeConsumer(
 export function composeSweeper(clients: Clients, settings: SweeperSettings, o: Observability): SweeperDeps {
   const workers = sweepWorkers(clients, settings.workers);
   return {
-    config: settings.config,
-    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
-    publisher: new SnsPublisher(clients.sns, settings.topicArn),
+    ...shared(clients, settings, o),
     heartbeats: new KinesisHeartbeats(clients.kinesis, settings.streamName),
-    metrics: o.metrics,
-    logger: o.logger,
-    clock: settings.clock ?? Date.now,
     lagThresholdMs: settings.lagThresholdMs,
     lagSeverity: settings.lagSeverity,
     streamName: settings.streamName,
@@ -113,13 +103,21 @@ export function composeSweepWorker(
   o: Observability,
 ): PartitionSweepDeps {
   return {
+    ...shared(clients, settings, o),
+    rereadWindowMs: rereadWindow(settings.sweepEveryMs),
+  };
+}
+
+/** What every function's graph has: the workflows, the table, the topic, observability, the clock. */
+function shared(clients: Pick<Clients, 'dynamodb' | 'sns'>, settings: CommonSettings, o: Observability) {
+  const clock = settings.clock ?? Date.now;
+  return {
     config: settings.config,
-    store: new DynamoDbStore(clients.dynamodb, settings.tableName, settings.clock ?? Date.now),
+    store: new DynamoDbStore(clients.dynamodb, settings.tableName, clock),
     publisher: new SnsPublisher(clients.sns, settings.topicArn),
     metrics: o.metrics,
     logger: o.logger,
-    clock: settings.clock ?? Date.now,
-    rereadWindowMs: rereadWindow(settings.sweepEveryMs),
+    clock,
   };
 }
 

@@ -3,52 +3,19 @@ import { consumeBatch } from '../../src/runtime/consume-batch.js';
 import { type SweeperDeps, sweep, sweepRepeatedly } from '../../src/runtime/sweep.js';
 import { ev, line, MIN, orderConfig, T0 } from '../helpers.js';
 import { MemoryStore } from '../support/memory-store.js';
-
-/** A table with nothing due: what is measured here is the loop, not the work. */
-function emptyStore(): MemoryStore {
-  const store = new MemoryStore();
-  store.watermarks.set('s-0', 0);
-  store.monitor = { lagging: false, since: undefined, firstRun: 0, version: 1, pending: [] };
-  return store;
-}
-
-function baseDeps(clock: () => number): SweeperDeps {
-  return {
-    config: orderConfig(),
-    store: emptyStore(),
-    publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
-    heartbeats: { shards: async () => [{ id: 's-0', parents: [], open: true }], beat: async () => {} },
-    metrics: { count() {}, timing() {}, gauge() {} },
-    logger: { info() {}, warn() {}, error() {} },
-    clock,
-    lagThresholdMs: 3_600_000,
-    lagSeverity: 'high',
-    streamName: 's',
-  };
-}
+import { emptyStore, loopDeps } from '../support/sweeper-deps.js';
 
 describe('sweepRepeatedly', () => {
   it('sweeps every interval while another whole interval fits before the stop time', async () => {
     let now = 0;
     const beats: number[] = [];
-    const deps: SweeperDeps = {
-      config: orderConfig(),
-      store: emptyStore(),
-      publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
-      heartbeats: {
-        shards: async () => [{ id: 's-0', parents: [], open: true }],
-        beat: async () => {
-          beats.push(now);
-          now += 300; // each sweep takes 0.3 s
-        },
+    const deps = loopDeps(
+      () => now,
+      () => {
+        beats.push(now);
+        now += 300; // each sweep takes 0.3 s
       },
-      metrics: { count() {}, timing() {}, gauge() {} },
-      logger: { info() {}, warn() {}, error() {} },
-      clock: () => now,
-      lagThresholdMs: 3_600_000,
-      lagSeverity: 'high',
-      streamName: 's',
-    };
+    );
     const sleep = async (ms: number) => {
       now += ms;
     };
@@ -65,15 +32,10 @@ describe('sweepRepeatedly', () => {
   it('lets the last sweep start nearer the stop time when it needs less than an interval', async () => {
     const beats: number[] = [];
     let now = 0;
-    const deps = {
-      ...baseDeps(() => now),
-      heartbeats: {
-        shards: async () => [{ id: 's-0', parents: [], open: true }],
-        beat: async () => {
-          beats.push(now);
-        },
-      },
-    };
+    const deps = loopDeps(
+      () => now,
+      () => beats.push(now),
+    );
     const sleep = async (ms: number) => {
       now += ms;
     };
@@ -160,22 +122,13 @@ describe('sweep', () => {
       };
       let beatAt: number | undefined;
       const deps: SweeperDeps = {
-        config: orderConfig(),
-        store,
-        publisher: { publish: async () => ({ published: new Set(), failed: [] }) },
-        heartbeats: {
-          shards: async () => [{ id: 's-0', parents: [], open: true }],
-          beat: async () => {
+        ...loopDeps(
+          () => now,
+          () => {
             beatAt = now;
           },
-        },
-        metrics: { count() {}, timing() {}, gauge() {} },
-        logger: { info() {}, warn() {}, error() {} },
-        clock: () => now,
-        lagThresholdMs: 3_600_000,
-        lagSeverity: 'high',
-        streamName: 's',
-        cache: {},
+          store,
+        ),
         awaitHeartbeatsMs: 3_000,
         // The consumer folds the heartbeat `consumerDelayMs` after it was put (never, if undefined).
         sleep: async (ms) => {
