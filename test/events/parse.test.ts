@@ -6,6 +6,16 @@ const config = loadWorkflowFile('examples/workflows.yml');
 const parse = (value: unknown) =>
   parseEvent(typeof value === 'string' ? value : JSON.stringify(value), config);
 
+/** A minimal CloudEvents 1.0 structured event for the user.registered step. */
+const CLOUD_EVENT = {
+  specversion: '1.0',
+  id: 'ce-1',
+  type: 'user.registered',
+  source: '/identity',
+  time: '2026-11-02T09:00:00Z',
+  subject: 'u-1',
+};
+
 describe('event envelopes', () => {
   it('reads the native shape, with defaults and the producer fields', () => {
     const result = parse({
@@ -60,12 +70,7 @@ describe('event envelopes', () => {
 
   it('reads CloudEvents 1.0 structured JSON: correlationid extension over subject, traceparent, data', () => {
     const base = {
-      specversion: '1.0',
-      id: 'ce-1',
-      type: 'user.registered',
-      source: '/identity',
-      time: '2026-11-02T09:00:00Z',
-      subject: 'u-1',
+      ...CLOUD_EVENT,
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       data: { plan: 'free' },
     };
@@ -216,14 +221,7 @@ describe('time bounds (contract §1): nothing a producer sends can move time', (
 });
 
 describe('interop found by third-party checks (contract §1)', () => {
-  const ce = {
-    specversion: '1.0',
-    id: 'ce-1',
-    type: 'user.registered',
-    source: '/identity',
-    time: '2026-11-02T09:00:00Z',
-    subject: 'u-1',
-  };
+  const ce = CLOUD_EVENT;
   const eb = {
     id: 'eb-1',
     'detail-type': 'refund.requested',

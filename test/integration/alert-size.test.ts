@@ -12,10 +12,9 @@ import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { instancePk } from '../../src/store/keys.js';
 import { parseWorkflowFile } from '../../src/workflow/load.js';
 import type { WorkflowModel } from '../../src/workflow/model.js';
+import { MIN, T0 } from '../helpers.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
 
-const MIN = 60_000;
-const T0 = Date.parse('2026-11-02T09:00:00Z');
 const model = parseWorkflowFile(
   `
 version: 1
