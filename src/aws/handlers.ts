@@ -5,14 +5,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type ConsumerDeps, consumeBatch, type StreamRecord } from '../runtime/consume-batch.js';
+import { type SweeperDeps, type SweepResult, sweepRepeatedly } from '../runtime/sweep.js';
 import {
   type PartitionSweepDeps,
   type PartitionSweepResult,
-  type SweeperDeps,
-  type SweepResult,
   sweepPartitions,
-  sweepRepeatedly,
-} from '../runtime/sweep.js';
+} from '../runtime/sweep-partitions.js';
 import { SweepWorkerError, sweepAssignment } from './sweep-workers.js';
 
 /** Lambda's Kinesis records as the consumer's stream records. */

@@ -1,6 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import type { PartitionSweepResult, SweepAssignment, SweepWorkers } from '../runtime/sweep.js';
+import type { PartitionSweepResult, SweepAssignment, SweepWorkers } from '../runtime/sweep-partitions.js';
 
 /** What the coordinator sends a worker: checked on arrival, like every boundary. */
 export const sweepAssignment = z.object({

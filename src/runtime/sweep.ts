@@ -11,15 +11,6 @@ import {
   sweepPartitions,
 } from './sweep-partitions.js';
 
-export {
-  assign,
-  type PartitionSweepDeps,
-  type PartitionSweepResult,
-  type SweepAssignment,
-  type SweepWorkers,
-  sweepPartitions,
-} from './sweep-partitions.js';
-
 export interface SweeperDeps extends PartitionSweepDeps {
   heartbeats: HeartbeatWriter;
   /** now − T beyond this raises `monitor_lagging`. */
@@ -78,26 +69,12 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   const started = deps.clock();
   const cache = deps.cache ?? {};
   const beat = await putHeartbeats(started, cache, deps);
-  const readMarks = () =>
-    deps.store.getWatermarks().catch((error) => {
-      deps.logger.error('could not read the watermarks; only pending alerts are retried', {
-        error: String(error),
-      });
-      return new Map<string, number>();
-    });
-  let marks = await readMarks();
-  if (beat && cache.shards !== undefined && (deps.awaitHeartbeatsMs ?? 0) > 0) {
-    const shards = cache.shards;
-    const until = Math.min(started + (deps.awaitHeartbeatsMs ?? 0), stopBy);
-    const sleep = deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-    while ((observedTime(shards, marks) ?? Number.NEGATIVE_INFINITY) < started && deps.clock() < until) {
-      await sleep(Math.min(HEARTBEAT_POLL_MS, Math.max(0, until - deps.clock())));
-      marks = await readMarks();
-    }
-  }
   // Without a shard listing (never listed in this container, and listing failed) T is unknown:
   // nothing is judged and no lag is claimed; pending alerts still go out.
-  const observed = cache.shards === undefined ? undefined : observedTime(cache.shards, marks);
+  const observed =
+    cache.shards === undefined
+      ? undefined
+      : await observe(cache.shards, beat ? started : undefined, stopBy, deps);
   const lagMs = cache.shards === undefined ? 0 : await watchLag(started, observed, deps);
 
   const result: SweepResult = {
@@ -115,10 +92,11 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
     deps.logger.error('could not read the index map; the next sweep retries', { error: String(error) });
     return [] as readonly string[];
   });
-  const shares = deps.workers === undefined ? [] : assign(partitions, deps.workers.count);
+  const { workers } = deps;
+  const shares = workers === undefined ? [] : assign(partitions, workers.count);
   const done =
-    shares.length > 1 && deps.workers !== undefined
-      ? await fanOut(deps.workers, shares, observed, stopBy, deps)
+    workers !== undefined && shares.length > 1
+      ? await fanOut(workers, shares, observed, stopBy, deps)
       : [await sweepPartitions(deps, { observed, partitions, stopBy })];
   let unpublished = 0;
   for (const part of done) {
@@ -137,6 +115,39 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   deps.metrics.count('due', result.due);
   deps.metrics.timing('watermarkLag', lagMs);
   return result;
+}
+
+/**
+ * T from the watermarks. With `awaitHeartbeatsMs`, and heartbeats put at `beatAt`, it first waits
+ * (until then or `stopBy`) for every open shard's watermark to reach them, reading again every
+ * HEARTBEAT_POLL_MS; if the round trip takes longer, T is what the watermarks say by then.
+ */
+async function observe(
+  shards: readonly ShardInfo[],
+  beatAt: number | undefined,
+  stopBy: number,
+  deps: SweeperDeps,
+): Promise<number | undefined> {
+  const read = async () =>
+    observedTime(
+      shards,
+      await deps.store.getWatermarks().catch((error) => {
+        deps.logger.error('could not read the watermarks; only pending alerts are retried', {
+          error: String(error),
+        });
+        return new Map<string, number>();
+      }),
+    );
+  let observed = await read();
+  const waitMs = deps.awaitHeartbeatsMs ?? 0;
+  if (beatAt === undefined || waitMs <= 0) return observed;
+  const until = Math.min(beatAt + waitMs, stopBy);
+  const sleep = deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  while ((observed ?? Number.NEGATIVE_INFINITY) < beatAt && deps.clock() < until) {
+    await sleep(Math.min(HEARTBEAT_POLL_MS, until - deps.clock()));
+    observed = await read();
+  }
+  return observed;
 }
 
 /**

@@ -6,7 +6,7 @@ import { parseEnvironment, sweeperEnvironment } from '../../src/aws/environment.
 import { sweepWorkerHandler } from '../../src/aws/handlers.js';
 import { LambdaSweepWorkers, SweepWorkerError } from '../../src/aws/sweep-workers.js';
 import { lambdaContext } from '../../src/local/lambda-context.js';
-import type { PartitionSweepDeps } from '../../src/runtime/sweep.js';
+import type { PartitionSweepDeps } from '../../src/runtime/sweep-partitions.js';
 import { orderConfig } from '../helpers.js';
 import { MemoryStore } from '../support/memory-store.js';
 
