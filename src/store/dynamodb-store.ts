@@ -146,6 +146,10 @@ export class DynamoDbStore implements StateStore {
    * (items move to it as they are written; the old one is read until it drains). Returns the epochs.
    */
   async resizeIndex(shards: number): Promise<IndexEpoch[]> {
+    // Called every sweep: the cached map answers "no change" without a read; a change is decided
+    // (and written conditionally) on a fresh one.
+    const cached = await this.indexEpochs();
+    if ((cached.at(-1) as IndexEpoch).shards === shards) return cached;
     const epochs = await this.indexEpochs({ fresh: true });
     const current = epochs.at(-1) as IndexEpoch;
     if (current.shards === shards) return epochs;
