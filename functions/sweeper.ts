@@ -9,12 +9,19 @@ import { lambdaWiring } from '../src/aws/wiring.js';
 const env = parseEnvironment(sweeperEnvironment, process.env);
 const { config, logger, metrics, observability } = lambdaWiring('sweeper', env);
 
+// Workers run for up to a sweep's length: the invocation waits for them, not the default timeout.
 const WORKER_TIMEOUTS = { connectionTimeoutMs: 3_000, requestTimeoutMs: 15 * 60_000 };
+// The environment schema requires SWEEP_WORKER whenever SWEEP_WORKERS is above 1.
+const worker = env.SWEEP_WORKERS > 1 ? env.SWEEP_WORKER : undefined;
 
 export const handler = sweeperHandler(
   composeSweeper(
-    // Workers run for up to a sweep's length: the invocation waits for them, not the default timeout.
-    { ...awsClients(), lambda: new LambdaClient({ requestHandler: httpHandler(WORKER_TIMEOUTS) }) },
+    {
+      ...awsClients(),
+      ...(worker !== undefined
+        ? { lambda: new LambdaClient({ requestHandler: httpHandler(WORKER_TIMEOUTS) }) }
+        : {}),
+    },
     {
       config,
       tableName: env.TABLE_NAME,
@@ -25,9 +32,7 @@ export const handler = sweeperHandler(
       sweepEveryMs: env.SWEEP_EVERY,
       indexShards: env.INDEX_SHARDS,
       awaitHeartbeatsMs: env.AWAIT_HEARTBEATS,
-      ...(env.SWEEP_WORKER === undefined
-        ? {}
-        : { workers: { count: env.SWEEP_WORKERS, functionName: env.SWEEP_WORKER } }),
+      ...(worker !== undefined ? { workers: { count: env.SWEEP_WORKERS, functionName: worker } } : {}),
     },
     observability,
   ),
