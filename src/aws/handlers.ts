@@ -24,24 +24,39 @@ export function toStreamRecords(event: KinesisStreamEvent): StreamRecord[] {
   }));
 }
 
-/** `metrics` is optional: dev mode has no CloudWatch to flush embedded metrics to. */
-export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics?: Metrics) {
-  const handler = middy(async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
-    const result = await consumeBatch(toStreamRecords(event), deps);
-    logger.info('batch processed', {
-      records: event.Records.length,
-      events: result.events,
-      duplicates: result.duplicates,
-      invalid: result.invalid,
-      writes: result.writes,
-      failedSequenceNumber: result.failedSequenceNumber ?? null,
-    });
-    return {
-      batchItemFailures:
-        result.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: result.failedSequenceNumber }],
-    };
-  }).use(injectLambdaContext(logger));
+/**
+ * A handler with Powertools' Lambda context in its logs and, when given, its metrics flushed after
+ * each invocation. `metrics` is optional: dev mode has no CloudWatch to flush embedded metrics to.
+ */
+function powertools<E, R>(
+  fn: (event: E, context: Context) => Promise<R>,
+  logger: Logger,
+  metrics: Metrics | undefined,
+) {
+  const handler = middy(fn).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
+}
+
+export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics?: Metrics) {
+  return powertools(
+    async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+      const result = await consumeBatch(toStreamRecords(event), deps);
+      logger.info('batch processed', {
+        records: event.Records.length,
+        events: result.events,
+        duplicates: result.duplicates,
+        invalid: result.invalid,
+        writes: result.writes,
+        failedSequenceNumber: result.failedSequenceNumber ?? null,
+      });
+      return {
+        batchItemFailures:
+          result.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: result.failedSequenceNumber }],
+      };
+    },
+    logger,
+    metrics,
+  );
 }
 
 export interface SweeperOptions {
@@ -65,21 +80,24 @@ export function sweeperHandler(
   logger: Logger,
   metrics?: Metrics,
 ) {
-  const handler = middy(async (_event: unknown, context: Context): Promise<SweepResult[]> => {
-    const started = deps.clock();
-    const stopBy = Math.min(
-      started + context.getRemainingTimeInMillis() - options.safetyMarginMs,
-      options.periodMs === undefined ? Number.POSITIVE_INFINITY : started + options.periodMs - HANDOVER_MS,
-    );
-    const results = await sweepRepeatedly(deps, {
-      everyMs: options.everyMs,
-      stopBy,
-      ...(options.minSweepMs === undefined ? {} : { minSweepMs: options.minSweepMs }),
-    });
-    for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
-    return results;
-  }).use(injectLambdaContext(logger));
-  return metrics ? handler.use(logMetrics(metrics)) : handler;
+  return powertools(
+    async (_event: unknown, context: Context): Promise<SweepResult[]> => {
+      const started = deps.clock();
+      const stopBy = Math.min(
+        started + context.getRemainingTimeInMillis() - options.safetyMarginMs,
+        options.periodMs === undefined ? Number.POSITIVE_INFINITY : started + options.periodMs - HANDOVER_MS,
+      );
+      const results = await sweepRepeatedly(deps, {
+        everyMs: options.everyMs,
+        stopBy,
+        ...(options.minSweepMs === undefined ? {} : { minSweepMs: options.minSweepMs }),
+      });
+      for (const r of results) logger.info('sweep done', { ...r, observed: r.observed ?? null });
+      return results;
+    },
+    logger,
+    metrics,
+  );
 }
 
 /**
@@ -92,20 +110,23 @@ export function sweepWorkerHandler(
   logger: Logger,
   metrics?: Metrics,
 ) {
-  const handler = middy(async (event: unknown, context: Context): Promise<PartitionSweepResult> => {
-    const parsed = sweepAssignment.safeParse(event);
-    if (!parsed.success) {
-      throw new SweepWorkerError(`not a sweep assignment: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    }
-    const own = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
-    const { observed, partitions, stopBy } = parsed.data;
-    const result = await sweepPartitions(deps, {
-      observed: observed ?? undefined,
-      partitions,
-      stopBy: Math.min(stopBy, own),
-    });
-    logger.info('sweep share done', { partitions: partitions.length, ...result });
-    return result;
-  }).use(injectLambdaContext(logger));
-  return metrics ? handler.use(logMetrics(metrics)) : handler;
+  return powertools(
+    async (event: unknown, context: Context): Promise<PartitionSweepResult> => {
+      const parsed = sweepAssignment.safeParse(event);
+      if (!parsed.success) {
+        throw new SweepWorkerError(`not a sweep assignment: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      }
+      const own = deps.clock() + context.getRemainingTimeInMillis() - options.safetyMarginMs;
+      const { observed, partitions, stopBy } = parsed.data;
+      const result = await sweepPartitions(deps, {
+        observed: observed ?? undefined,
+        partitions,
+        stopBy: Math.min(stopBy, own),
+      });
+      logger.info('sweep share done', { partitions: partitions.length, ...result });
+      return result;
+    },
+    logger,
+    metrics,
+  );
 }
