@@ -25,6 +25,8 @@ const LIMITS = {
   indexKeyShare: 0.5,
   /** A sweep worker is sized to half its function's CPU: room for the SDK the model leaves out. */
   workerShare: 0.5,
+  /** The largest batch the Kinesis event source mapping delivers (the batchSize parameter's maximum). */
+  batchSize: 10_000,
   /** A 512 MB Lambda gets this share of a vCPU (1,769 MB is one vCPU). */
   vcpuAt512: 512 / 1_769,
 };
@@ -36,6 +38,10 @@ const PRICE = {
   /** An on-demand stream's hourly charge. */
   kinesisStreamHour: 0.04,
   lambdaGbSecond: 0.0000133334,
+  /** Provisioned capacity, per unit-hour, and the utilisation auto scaling holds it at (its target). */
+  provisionedWcuHour: 0.00065,
+  provisionedRcuHour: 0.00013,
+  autoScalingTarget: 0.7,
 };
 
 /** The table in memory, metering on-demand capacity units per partition key and virtual second. */
@@ -131,7 +137,8 @@ function burstyEvents(instances: number): Record<string, unknown>[] {
  * mapping's window makes them) and the real sweeper (once a minute, T from the heartbeats), in
  * virtual time. Returns the per-event costs.
  */
-async function simulate(traffic: 'spread' | 'bursty', instances: number) {
+async function simulate(traffic: 'spread' | 'bursty', instances: number, windowS: number) {
+  const windowMs = windowS * 1000;
   const events = traffic === 'spread' ? benchEvents(instances) : burstyEvents(instances);
   let now = Date.parse(events[0]?.time as string);
   const store = new MeteredStore(() => now);
@@ -176,13 +183,11 @@ async function simulate(traffic: 'spread' | 'bursty', instances: number) {
   let batches = 0;
   let nextSweep = now + MINUTE;
   for (let i = 0; i < events.length; ) {
-    const second = Math.floor(Date.parse(events[i]?.time as string) / 1000);
+    // The event source mapping's batching window: everything that arrives within it is one batch
+    // (the batch size is set large enough not to cut it short: see model()).
+    const window = Math.floor(Date.parse(events[i]?.time as string) / windowMs);
     const batch: StreamRecord[] = [];
-    while (
-      i < events.length &&
-      Math.floor(Date.parse(events[i]?.time as string) / 1000) === second &&
-      batch.length < 500
-    ) {
+    while (i < events.length && Math.floor(Date.parse(events[i]?.time as string) / windowMs) === window) {
       const e = events[i++] as Record<string, unknown>;
       batch.push({
         shardId: 's-0',
@@ -191,7 +196,7 @@ async function simulate(traffic: 'spread' | 'bursty', instances: number) {
         arrival: Date.parse(e.time as string),
       });
     }
-    now = second * 1000 + 1000;
+    now = (window + 1) * windowMs;
     if (now >= nextSweep) {
       // The sweeper's heartbeat reaches the consumer with this batch; then the sweep runs.
       batch.unshift({
@@ -237,8 +242,10 @@ interface Component {
   unit: string;
 }
 
-/** The deployment's defaults (serverless.yml) that set detection latency. */
+/** The deployment's defaults (serverless.yml) that set detection latency and cost. */
 const DEFAULTS = {
+  /** The event source mapping's batching window (the batchWindow parameter), seconds. */
+  batchWindowS: 2,
   sweepEveryMs: 5_000,
   awaitHeartbeatsMs: 3_000,
   scheduleMs: 60_000,
@@ -246,9 +253,13 @@ const DEFAULTS = {
   safetyMarginMs: 5_000,
   /** Invocation start after the schedule fires. */
   startMs: 300,
-  /** A heartbeat's round trip: the batching window (1 s) and Lambda's polling (about 1 s). */
-  tripMs: 2_000,
+  /** The table's capacity mode (the billingMode parameter). */
+  billing: 'onDemand' as 'onDemand' | 'provisioned',
 };
+type Settings = typeof DEFAULTS;
+
+/** A heartbeat's round trip: the batching window, then Lambda's polling (about once a second). */
+const tripMs = (d: Settings) => d.batchWindowS * 1000 + 1000;
 
 /**
  * Detection latency from deadline to judgement, p50 and p99 over deadlines spread evenly across two
@@ -256,7 +267,7 @@ const DEFAULTS = {
  * own start, once the trip is done; otherwise at the previous sweep's start (its heartbeat came round
  * meanwhile).
  */
-export function detection(d: typeof DEFAULTS): { p50: number; p99: number } {
+export function detection(d: Settings): { p50: number; p99: number } {
   // As functions/sweeper.ts sets it up: sweeping every few seconds, sweeps end half a second before
   // the next invocation and the last needs only its heartbeat wait and a second of work.
   const fast = d.sweepEveryMs > 0;
@@ -272,11 +283,12 @@ export function detection(d: typeof DEFAULTS): { p50: number; p99: number } {
     offsets.push(next);
   }
   const starts = [0, 1, 2, 3].flatMap((k) => offsets.map((o) => k * d.scheduleMs + d.startMs + o));
-  const awaits = d.awaitHeartbeatsMs >= d.tripMs;
+  const trip = tripMs(d);
+  const awaits = d.awaitHeartbeatsMs >= trip;
   // Each sweep: the event time it judges at (T) and when it does.
   const sweeps = starts.map((t, i) => ({
     judgesAt: awaits ? t : (starts[i - 1] ?? Number.NEGATIVE_INFINITY),
-    at: awaits ? t + d.tripMs : t,
+    at: awaits ? t + trip : t,
   }));
   const delays: number[] = [];
   for (let deadline = d.scheduleMs; deadline < 3 * d.scheduleMs; deadline += 10) {
@@ -288,8 +300,22 @@ export function detection(d: typeof DEFAULTS): { p50: number; p99: number } {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-/** The default deployment at `rate`: its components' loads against their limits. */
-function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
+type Costs = Awaited<ReturnType<typeof simulate>>;
+
+/**
+ * A Managed Service for Apache Flink CEP job reading the same stream, as the issue prices it: the
+ * same Kinesis bill, a KPU ($0.11 an hour, 50 GB of running storage at $0.10 a GB-month) per 2,000
+ * events a second plus one for orchestration, two at least. $0.87 per million workflows at 10k
+ * events/s, where the issue's estimate is $0.81 ($3.5k a month).
+ */
+function flinkPerMillion(rate: number, kinesisPerMillion: number, workflowsPerMonth: number): number {
+  const kpus = Math.max(2, Math.ceil(rate / 2_000) + 1);
+  const monthly = kpus * (730 * 0.11 + 50 * 0.1);
+  return kinesisPerMillion + (monthly * 1e6) / workflowsPerMonth;
+}
+
+/** The deployment at `rate` with `settings`: its components' loads against their limits, and its cost. */
+function model(rate: number, costs: Costs, settings: Settings = DEFAULTS) {
   // On-demand streams start at 4 shards and keep room to double: sized here at half their limit.
   const shards = Math.max(4, Math.ceil(rate / (LIMITS.shardRecords / 2)));
   const perShard = rate / shards;
@@ -328,20 +354,35 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
     },
     { name: 'table writes', load: rate * costs.tableWcuPerEvent, limit: LIMITS.tableWcu, unit: 'WCU/s' },
     {
+      // The batch size a shard needs so that the batching window, not the size, closes a batch.
+      name: 'records per batch',
+      load: perShard * settings.batchWindowS,
+      limit: LIMITS.batchSize,
+      unit: 'records (batchSize)',
+    },
+    {
       name: 'watermark item (W)',
       load: shards * costs.batchesPerSecond,
       limit: LIMITS.partitionWcu,
       unit: 'WCU/s',
     },
   ];
-  const detectionMs = detection(DEFAULTS);
+  const detectionMs = detection(settings);
   // Cost per million six-step workflows (6 million events) at this rate, monthly fixed costs spread.
   const perMillion = 6e6;
   const monthSeconds = 30 * 86_400;
   const workflowsPerMonth = (rate / 6) * monthSeconds;
+  // Provisioned capacity bills each unit-second held; auto scaling holds 1/target of the load.
+  const unitPrice =
+    settings.billing === 'onDemand'
+      ? { wcu: PRICE.wcu, rcu: PRICE.rcu }
+      : {
+          wcu: PRICE.provisionedWcuHour / 3600 / PRICE.autoScalingTarget,
+          rcu: PRICE.provisionedRcuHour / 3600 / PRICE.autoScalingTarget,
+        };
   const dynamo =
     perMillion *
-    ((costs.tableWcuPerEvent + costs.indexWcuPerEvent) * PRICE.wcu + costs.rcuPerEvent * PRICE.rcu);
+    ((costs.tableWcuPerEvent + costs.indexWcuPerEvent) * unitPrice.wcu + costs.rcuPerEvent * unitPrice.rcu);
   // On-demand Kinesis bills each record rounded up to 1 KB, in and out.
   const kinesis =
     ((perMillion * 1024) / 1e9) * (PRICE.kinesisGbIn + PRICE.kinesisGbOut) +
@@ -353,30 +394,34 @@ function model(rate: number, costs: Awaited<ReturnType<typeof simulate>>) {
   // What the sweep cadence costs whatever the traffic, spread over the month's workflows: the
   // sweeper running through each minute, a heartbeat per shard per sweep (a watermark write each),
   // and each sweep's reads (the watermarks and one query per index key, half a unit each).
-  const sweepsPerMonth = (monthSeconds / DEFAULTS.sweepEveryMs) * 1000;
+  const sweepsPerMonth = (monthSeconds / settings.sweepEveryMs) * 1000;
   const monthly =
     (monthSeconds / 60) * 55 * 0.5 * PRICE.lambdaGbSecond +
-    sweepsPerMonth * shards * PRICE.wcu +
-    sweepsPerMonth * (1 + indexKeys) * 0.5 * PRICE.rcu;
+    sweepsPerMonth * shards * unitPrice.wcu +
+    sweepsPerMonth * (1 + indexKeys) * 0.5 * unitPrice.rcu;
   const cadence = (monthly * 1e6) / workflowsPerMonth;
+  const costPerMillion = dynamo + kinesis + lambda + cadence;
   return {
     shards,
     indexKeys,
     workers,
     components,
     detectionMs,
-    costPerMillion: dynamo + kinesis + lambda + cadence,
+    costPerMillion,
+    monthly: (costPerMillion * workflowsPerMonth) / 1e6,
+    flinkPerMillion: flinkPerMillion(rate, kinesis, workflowsPerMonth),
   };
 }
 
 const simulated = {
-  spread: await simulate('spread', 3_000),
-  bursty: await simulate('bursty', 3_000),
+  spread: await simulate('spread', 3_000, DEFAULTS.batchWindowS),
+  bursty: await simulate('bursty', 3_000, DEFAULTS.batchWindowS),
 };
 const runs = [];
 for (const rate of RATES) {
   for (const traffic of ['spread', 'bursty'] as const) {
     const m = model(rate, simulated[traffic]);
+    const provisioned = model(rate, simulated[traffic], { ...DEFAULTS, billing: 'provisioned' });
     runs.push({
       eventsPerSecond: rate,
       traffic,
@@ -386,30 +431,68 @@ for (const rate of RATES) {
       components: m.components,
       detectionMs: m.detectionMs,
       costPerMillionWorkflows: m.costPerMillion,
+      monthlyCost: m.monthly,
+      flinkPerMillionWorkflows: m.flinkPerMillion,
+      provisioned: { costPerMillionWorkflows: provisioned.costPerMillion, monthlyCost: provisioned.monthly },
     });
   }
 }
+
+// The batching window against cost and detection at 10k events/s: the trade-off docs/operations.md
+// tells users to make. Each sweep waits for a heartbeat round trip that the window lengthens.
+const TUNING_WINDOWS = [1, 2, 3, 5, 10, 30, 60];
+const tuning = [];
+for (const batchWindowS of TUNING_WINDOWS) {
+  const settings = {
+    ...DEFAULTS,
+    batchWindowS,
+    awaitHeartbeatsMs: Math.max(3_000, batchWindowS * 1000 + 1000),
+  };
+  const row: Record<string, unknown> = { batchWindowS, awaitHeartbeatsMs: settings.awaitHeartbeatsMs };
+  for (const traffic of ['spread', 'bursty'] as const) {
+    const costs =
+      batchWindowS === DEFAULTS.batchWindowS
+        ? simulated[traffic]
+        : await simulate(traffic, 3_000, batchWindowS);
+    const m = model(10_000, costs, settings);
+    const p = model(10_000, costs, { ...settings, billing: 'provisioned' });
+    row[traffic] = {
+      wcuPerEvent: costs.tableWcuPerEvent + costs.indexWcuPerEvent,
+      costPerMillionWorkflows: m.costPerMillion,
+      timesFlink: m.costPerMillion / m.flinkPerMillion,
+      provisioned: {
+        costPerMillionWorkflows: p.costPerMillion,
+        timesFlink: p.costPerMillion / p.flinkPerMillion,
+      },
+    };
+    row.detectionMs = m.detectionMs;
+  }
+  tuning.push(row);
+}
 const onceAMinute = detection({ ...DEFAULTS, sweepEveryMs: 0, awaitHeartbeatsMs: 0 });
 if (JSON_OUT) {
-  console.log(JSON.stringify({ runs, perEvent: simulated }));
+  console.log(JSON.stringify({ runs, tuning, perEvent: simulated }));
 } else {
   const fmt = (n: number, d = 0) =>
     n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   for (const [traffic, c] of Object.entries(simulated)) {
     console.log(
-      `measured per event (${traffic}, ${fmt(c.events)} events through the real consumer and sweeper): ` +
+      `measured per event (${traffic}, ${fmt(c.events)} events through the real consumer and sweeper, batches of ${DEFAULTS.batchWindowS} s): ` +
         `${fmt(c.tableWcuPerEvent, 2)} table + ${fmt(c.indexWcuPerEvent, 2)} index WCU, ${fmt(c.rcuPerEvent, 2)} RCU, ` +
         `consumer ${fmt(c.consumerMsPerEvent, 3)} ms, sweeper ${fmt(c.sweeperMsPerDue, 3)} ms per due item (${fmt(c.duePerEvent, 2)} due per event)`,
     );
   }
   console.log(
-    `detection with the defaults (a sweep every ${DEFAULTS.sweepEveryMs / 1000} s, each waiting up to ${DEFAULTS.awaitHeartbeatsMs / 1000} s for its heartbeats): ` +
+    `detection with the defaults (batching window ${DEFAULTS.batchWindowS} s, a sweep every ${DEFAULTS.sweepEveryMs / 1000} s, each waiting up to ${DEFAULTS.awaitHeartbeatsMs / 1000} s for its heartbeats): ` +
       `p50 ${fmt(runs[0]?.detectionMs.p50 ?? 0)} ms, p99 ${fmt(runs[0]?.detectionMs.p99 ?? 0)} ms; ` +
       `a sweep a minute (sweepEvery 0s): p50 ${fmt(onceAMinute.p50)} ms, p99 ${fmt(onceAMinute.p99)} ms`,
   );
   for (const run of runs) {
     console.log(
-      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}, sweepWorkers ${run.sweepWorkers}; detection p50 ${fmt(run.detectionMs.p50 / 1000)} s, p99 ${fmt(run.detectionMs.p99 / 1000)} s; about $${fmt(run.costPerMillionWorkflows, 2)} per million workflows (Flink CEP, the issue's estimate: $0.8–5)`,
+      `\n${fmt(run.eventsPerSecond)} events/s, ${run.traffic}: ${run.shards} shards, indexShards ${run.indexShards}${run.indexShards === INDEX_SHARDS ? ' (the default)' : ` (default ${INDEX_SHARDS})`}, sweepWorkers ${run.sweepWorkers}; detection p50 ${fmt(run.detectionMs.p50 / 1000, 1)} s, p99 ${fmt(run.detectionMs.p99 / 1000, 1)} s\n` +
+        `  cost per million workflows: $${fmt(run.costPerMillionWorkflows, 2)} on-demand (${fmt(run.costPerMillionWorkflows / run.flinkPerMillionWorkflows, 1)}× Flink, $${fmt(run.monthlyCost)} a month), ` +
+        `$${fmt(run.provisioned.costPerMillionWorkflows, 2)} provisioned (${fmt(run.provisioned.costPerMillionWorkflows / run.flinkPerMillionWorkflows, 1)}×, $${fmt(run.provisioned.monthlyCost)} a month); ` +
+        `a Flink CEP job on the same stream: $${fmt(run.flinkPerMillionWorkflows, 2)}`,
     );
     const first = [...run.components].sort((a, b) => b.load / b.limit - a.load / a.limit)[0];
     for (const c of run.components) {
@@ -418,5 +501,25 @@ if (JSON_OUT) {
         `  ${c.name.padEnd(46)} ${fmt(c.load, c.load < 10 ? 2 : 0).padStart(10)} of ${fmt(c.limit, c.limit < 10 ? 2 : 0).padStart(7)} ${c.unit.padEnd(22)} ${use > 1 ? 'OVER' : `${fmt((1 - use) * 100)}% headroom`}${c === first ? '   ← first to break' : ''}`,
       );
     }
+  }
+  console.log('\nthe batching window at 10,000 events/s (awaitHeartbeats = the window + 1 s, 3 s at least):');
+  console.log(
+    '  window  detection p50/p99 │ spread: WCU/event  on-demand $/M  provisioned $/M │ bursty: WCU/event  on-demand $/M  provisioned $/M',
+  );
+  for (const row of tuning) {
+    const d = row.detectionMs as { p50: number; p99: number };
+    const cell = (t: 'spread' | 'bursty') => {
+      const c = row[t] as {
+        wcuPerEvent: number;
+        costPerMillionWorkflows: number;
+        timesFlink: number;
+        provisioned: { costPerMillionWorkflows: number; timesFlink: number };
+      };
+      const money = (cost: number, times: number) => `$${fmt(cost, 2)} (${fmt(times, 1)}×)`;
+      return `${fmt(c.wcuPerEvent, 2).padStart(17)}  ${money(c.costPerMillionWorkflows, c.timesFlink).padStart(13)}  ${money(c.provisioned.costPerMillionWorkflows, c.provisioned.timesFlink).padStart(15)}`;
+    };
+    console.log(
+      `  ${`${row.batchWindowS} s`.padStart(6)}  ${`${fmt(d.p50 / 1000, 1)} / ${fmt(d.p99 / 1000, 1)} s`.padStart(17)} │ ${cell('spread')} │ ${cell('bursty')}`,
+    );
   }
 }

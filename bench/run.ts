@@ -284,6 +284,6 @@ if (want('capacity')) {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   console.log(
-    `\ncapacity model (a sweep a minute; index keys and sweep workers sized to the rate)\n${out.trimEnd()}`,
+    `\ncapacity model (the default deployment; index keys and sweep workers sized to the rate)\n${out.trimEnd()}`,
   );
 }

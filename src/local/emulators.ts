@@ -66,9 +66,27 @@ export async function startEmulators(
   };
 }
 
-/** The table as infra/table.yml (the file serverless.yml deploys) defines it. */
+/**
+ * A CloudFormation fragment as deployed on-demand (the billingMode parameter's default): each
+ * `Fn::If` takes its else branch, and `Ref: AWS::NoValue` drops the property it stands for.
+ */
+export function onDemand(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(onDemand).filter((v) => v !== undefined);
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  if ('Fn::If' in record) return onDemand((record['Fn::If'] as unknown[])[2]);
+  if (record.Ref === 'AWS::NoValue') return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) {
+    const resolved = onDemand(v);
+    if (resolved !== undefined) out[k] = resolved;
+  }
+  return out;
+}
+
+/** The table as infra/table.yml (the file serverless.yml deploys) defines it, in on-demand mode. */
 export function tableDefinition(tableName: string): CreateTableCommandInput {
-  const resource = parse(readFileSync(`${INFRA}table.yml`, 'utf8')) as {
+  const resource = onDemand(parse(readFileSync(`${INFRA}table.yml`, 'utf8'))) as {
     Properties: Record<string, unknown>;
   };
   const p = resource.Properties;

@@ -132,8 +132,8 @@ describe('serverless.yml, packaged offline', () => {
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 86400,
-      BatchSize: 500,
-      MaximumBatchingWindowInSeconds: 1,
+      BatchSize: 2000,
+      MaximumBatchingWindowInSeconds: 2,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } } },
     });
@@ -153,7 +153,11 @@ describe('serverless.yml, packaged offline', () => {
 
   it('keeps state in an on-demand, encrypted table with the wake-up index, TTL and point-in-time recovery', () => {
     const table = (resources.OverdueTable as Resource).Properties;
-    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    const provisioned = {
+      'Fn::If': ['Provisioned', { ReadCapacityUnits: 50, WriteCapacityUnits: 50 }, { Ref: 'AWS::NoValue' }],
+    };
+    expect(table.BillingMode).toEqual({ 'Fn::If': ['Provisioned', 'PROVISIONED', 'PAY_PER_REQUEST'] });
+    expect(table.ProvisionedThroughput).toEqual(provisioned);
     expect(table.SSESpecification).toEqual({ SSEEnabled: true });
     expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
@@ -165,8 +169,29 @@ describe('serverless.yml, packaged offline', () => {
           { AttributeName: 'due', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
+        ProvisionedThroughput: provisioned,
       },
     ]);
+  });
+
+  it('in billingMode provisioned, scales the table and the index at 70% utilisation, on-demand otherwise', () => {
+    expect(JSON.stringify(resources.OverdueTable)).toContain('"Provisioned"');
+    const targets = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(targets.map(([, t]) => t.Properties.ScalableDimension).sort()).toEqual([
+      'dynamodb:index:ReadCapacityUnits',
+      'dynamodb:index:WriteCapacityUnits',
+      'dynamodb:table:ReadCapacityUnits',
+      'dynamodb:table:WriteCapacityUnits',
+    ]);
+    for (const [id, target] of targets) {
+      expect(target.Condition).toBe('Provisioned');
+      expect(target.Properties).toMatchObject({ MinCapacity: 50, MaxCapacity: 40000 });
+      const [[, policy]] = ofType('AWS::ApplicationAutoScaling::ScalingPolicy').filter(
+        ([, p]) => p.Properties.ScalingTargetId.Ref === id,
+      ) as [[string, Resource]];
+      expect(policy.Condition).toBe('Provisioned');
+      expect(policy.Properties.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(70);
+    }
   });
 
   it('encrypts the topics with a rotated key and the failure queue with SQS-managed keys', () => {
