@@ -85,6 +85,11 @@ export function describeAlert(alert: Alert): string {
     case 'monitor_lagging':
       parts.push(`${formatDuration(alert.lateByMs)} behind`);
       break;
+    case 'assertion_failed':
+      if (alert.assertion) {
+        parts.push(alert.assertion.name, alert.assertion.error ?? `false: ${alert.assertion.expr}`);
+      }
+      break;
   }
   parts.push(`(${alert.severity}, at ${alert.detectedAt})`);
   return parts.join('  ');

@@ -10,6 +10,7 @@ export const ALERT_KINDS = [
   'workflow_failed',
   'workflow_incomplete',
   'out_of_order',
+  'assertion_failed',
   'monitor_lagging',
 ] as const;
 
@@ -49,6 +50,18 @@ export interface Alert {
   traceIdsTrimmed?: number;
   /** For a counted step (a fan-out): how many of the events it needs had come when it was raised. */
   count?: { seen: number; needed: number };
+  /** assertion_failed: which assertion, and what it saw. */
+  assertion?: AssertionOutcome;
+}
+
+/** What an assertion saw and said (assertion_failed). */
+export interface AssertionOutcome {
+  name: string;
+  expr: string;
+  /** The steps it waited for → the attributes of each one's first successful event. */
+  values: Record<string, Record<string, unknown>>;
+  /** Set when it could not be evaluated to true or false: a missing attribute, a type mismatch. */
+  error?: string;
 }
 
 /**
@@ -93,6 +106,8 @@ export interface Finding {
   /** Observed time T when it was found. */
   detectedAt: number;
   lateByMs: number;
+  /** assertion_failed: the assertion; its name stands for the step in the alert's ID. */
+  assertion?: AssertionOutcome;
 }
 
 /** Whose finding it is, and the context a person needs to act on it. */
@@ -117,7 +132,12 @@ export function alertRecord(finding: Finding, subject: AlertSubject): Alert {
     ALERT_TRACE_IDS,
   );
   const alert: Alert = {
-    alertId: alertId(subject.workflow, subject.correlationId, finding.kind, finding.step),
+    alertId: alertId(
+      subject.workflow,
+      subject.correlationId,
+      finding.kind,
+      finding.step ?? finding.assertion?.name ?? null,
+    ),
     kind: finding.kind,
     workflow: subject.workflow,
     correlationId: subject.correlationId,
@@ -135,5 +155,6 @@ export function alertRecord(finding: Finding, subject: AlertSubject): Alert {
   if (dropped > 0) alert.timelineTrimmed = dropped;
   if (traces.trimmed > 0) alert.traceIdsTrimmed = traces.trimmed;
   if (subject.count !== undefined) alert.count = subject.count;
+  if (finding.assertion !== undefined) alert.assertion = finding.assertion;
   return alert;
 }

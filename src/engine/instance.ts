@@ -19,6 +19,15 @@ export type TimelineRow = [
   error?: string | null,
 ];
 
+/** A step's first successful event, kept for assertions: [time, attributes, source, durationMs, coldStart]. */
+export type KeptStep = [
+  time: number,
+  attributes: Record<string, unknown>,
+  source?: string | null,
+  durationMs?: number | null,
+  coldStart?: boolean | null,
+];
+
 /**
  * The state of one workflow instance: plain JSON, stored as is in DynamoDB. Short keys on purpose.
  * Bump `v` and add a migration when the shape changes.
@@ -66,6 +75,13 @@ export interface Instance {
    * time until which it waits for more events]. The engine never reads it; the runtime does.
    */
   lm?: [observed: number, quietUntil: number] | undefined;
+  /**
+   * Steps an assertion reads → their first successful event (earliest by time) as the expression
+   * sees it: [time, attributes, source, durationMs, coldStart]. Only for steps named in a `when`.
+   */
+  at?: Record<string, KeptStep> | undefined;
+  /** Assertions evaluated (passed or failed): each is evaluated once. */
+  asr?: string[] | undefined;
   /** Events of steps the workflow does not define. */
   ign?: number | undefined;
   notes?: string[] | undefined;

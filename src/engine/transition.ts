@@ -1,6 +1,7 @@
 import type { TelemetryEvent } from '../events/telemetry.js';
 import type { StepModel, WorkflowModel } from '../workflow/model.js';
-import { type Alert, type AlertKind, alertRecord } from './alert.js';
+import { type Alert, type AlertKind, type AssertionOutcome, alertRecord } from './alert.js';
+import { evaluateAssertions, keepForAssertions } from './assertions.js';
 import type { Instance } from './instance.js';
 
 /**
@@ -65,6 +66,8 @@ export function newInstance(workflow: string, correlationId: string): Instance {
     tl: [],
     tlx: undefined,
     lm: undefined,
+    at: undefined,
+    asr: undefined,
     ign: undefined,
     notes: undefined,
   };
@@ -106,6 +109,12 @@ export function applyEvent(
   // Done times are facts and stay up to date even after the end, so that what an ended instance
   // shows as missing does not depend on arrival order; only its status is settled.
   if (succeeded) recordSuccess(instance, workflow, step, event);
+  if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
+    keepForAssertions(instance, step, event);
+    for (const outcome of evaluateAssertions(instance, workflow)) {
+      raiseAssertion(instance, workflow, alerts, now, outcome);
+    }
+  }
   if (instance.st === 'running') {
     if (succeeded && step.fails) {
       end(instance, 'failed', now, alerts, workflow, 'workflow_failed', step.name, null, 0);
@@ -289,6 +298,41 @@ function raise(
         // Rows the item-size policy dropped earlier are left out of the alert too: it says so.
         droppedRows: instance.tlx ?? 0,
         ...(counted === undefined ? {} : { count: counted }),
+      },
+    ),
+  );
+}
+
+/** assertion_failed: at the assertion's own severity, once per assertion and instance. */
+function raiseAssertion(
+  instance: Instance,
+  workflow: WorkflowModel,
+  alerts: Alert[],
+  now: number,
+  outcome: AssertionOutcome,
+): void {
+  const key = `assertion_failed:${outcome.name}`;
+  if (fired(instance, key)) return;
+  (instance.fired ??= []).push(key);
+  const severity = workflow.assertions.find((a) => a.name === outcome.name)?.severity ?? workflow.severity;
+  alerts.push(
+    alertRecord(
+      {
+        kind: 'assertion_failed',
+        step: null,
+        deadline: null,
+        detectedAt: now,
+        lateByMs: 0,
+        assertion: outcome,
+      },
+      {
+        workflow: workflow.name,
+        correlationId: instance.id,
+        severity,
+        status: instance.st,
+        missing: missingSteps(instance, workflow),
+        timeline: timelineOf(instance, workflow),
+        droppedRows: instance.tlx ?? 0,
       },
     ),
   );

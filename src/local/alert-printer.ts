@@ -27,6 +27,11 @@ export function formatAlert(alert: Alert, color: boolean): string {
     paint('dim', `[${alert.severity}]`),
   ].join('  ');
   const details: string[] = [];
+  if (alert.assertion) {
+    // What the expression saw, step by step: the numbers to compare with the systems of record.
+    const seen = Object.entries(alert.assertion.values).map(([step, v]) => `${step} ${JSON.stringify(v)}`);
+    details.push(`saw ${seen.join(', ')}`);
+  }
   if (alert.missing.length > 0) details.push(`missing: ${alert.missing.join(', ')}`);
   if (alert.deadline) details.push(`deadline ${alert.deadline.slice(11, 23)}`);
   const recent = alert.timeline

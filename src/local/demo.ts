@@ -32,8 +32,8 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a healthy order: no alert',
     steps: [
-      { step: 'order.placed', at: 0, attributes: { itemCount: 2 } },
-      { step: 'payment.authorized', at: 1 * S },
+      { step: 'order.placed', at: 0, attributes: { itemCount: 2, total: 25 } },
+      { step: 'payment.authorized', at: 1 * S, attributes: { amount: 25 } },
       { step: 'inventory.reserved', at: 2 * S },
       { step: 'item.picked', at: 2.5 * S },
       { step: 'item.picked', at: 3 * S },
@@ -45,7 +45,7 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a payment failure: workflow_failed',
     steps: [
-      { step: 'order.placed', at: 0, attributes: { itemCount: 1 } },
+      { step: 'order.placed', at: 0, attributes: { itemCount: 1, total: 25 } },
       {
         step: 'payment.authorized',
         at: 1.5 * S,
@@ -59,11 +59,22 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a late step: step_overdue (done 1s late, inside the grace period)',
     steps: [
-      { step: 'order.placed', at: 0, attributes: { itemCount: 1 } },
-      { step: 'payment.authorized', at: 6 * S },
+      { step: 'order.placed', at: 0, attributes: { itemCount: 1, total: 25 } },
+      { step: 'payment.authorized', at: 6 * S, attributes: { amount: 25 } },
       { step: 'inventory.reserved', at: 7 * S },
       { step: 'item.picked', at: 7.5 * S },
       { step: 'shipment.created', at: 9 * S },
+    ],
+  },
+  {
+    workflow: 'order-fulfilment',
+    shows: 'a payment for another amount than the order: assertion_failed charged-equals-total',
+    steps: [
+      { step: 'order.placed', at: 0, attributes: { itemCount: 1, total: 25 } },
+      { step: 'payment.authorized', at: 1 * S, attributes: { amount: 20 } },
+      { step: 'inventory.reserved', at: 2 * S },
+      { step: 'item.picked', at: 2.5 * S },
+      { step: 'shipment.created', at: 3.5 * S },
     ],
   },
   {
@@ -79,8 +90,8 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a missing step: step_overdue, then workflow_timed_out',
     steps: [
-      { step: 'order.placed', at: 0, attributes: { itemCount: 1 } },
-      { step: 'payment.authorized', at: 1 * S },
+      { step: 'order.placed', at: 0, attributes: { itemCount: 1, total: 25 } },
+      { step: 'payment.authorized', at: 1 * S, attributes: { amount: 25 } },
       { step: 'item.picked', at: 2 * S },
     ],
   },
@@ -89,8 +100,8 @@ const SCENARIOS: Scenario[] = [
     shows: 'duplicates and out-of-order arrival: no alert',
     steps: [
       { step: 'item.picked', at: 2 * S, sendAt: 0.5 * S },
-      { step: 'order.placed', at: 0, sendAt: 1 * S, attributes: { itemCount: 1 } },
-      { step: 'payment.authorized', at: 1.5 * S, twice: true },
+      { step: 'order.placed', at: 0, sendAt: 1 * S, attributes: { itemCount: 1, total: 25 } },
+      { step: 'payment.authorized', at: 1.5 * S, attributes: { amount: 25 }, twice: true },
       { step: 'inventory.reserved', at: 2.5 * S, twice: true },
       { step: 'shipment.created', at: 4 * S },
     ],
@@ -108,8 +119,8 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a fan-out short of its count: step_overdue item.picked, then workflow_timed_out',
     steps: [
-      { step: 'order.placed', at: 0, attributes: { itemCount: 3 } },
-      { step: 'payment.authorized', at: 1 * S },
+      { step: 'order.placed', at: 0, attributes: { itemCount: 3, total: 25 } },
+      { step: 'payment.authorized', at: 1 * S, attributes: { amount: 25 } },
       { step: 'inventory.reserved', at: 2 * S },
       { step: 'item.picked', at: 3 * S },
       { step: 'item.picked', at: 4 * S },
@@ -119,7 +130,7 @@ const SCENARIOS: Scenario[] = [
     workflow: 'order-fulfilment',
     shows: 'a start that never arrives: workflow_timed_out with order.placed missing',
     steps: [
-      { step: 'payment.authorized', at: 1 * S },
+      { step: 'payment.authorized', at: 1 * S, attributes: { amount: 25 } },
       { step: 'inventory.reserved', at: 2 * S },
     ],
   },

@@ -1,3 +1,4 @@
+import { compileAssertions } from './assertions.js';
 import { parseDuration } from './duration.js';
 import type { StepCount, StepModel, WorkflowModel } from './model.js';
 import type { Severity, StepSpec, WorkflowSpec } from './schema.js';
@@ -9,6 +10,8 @@ export interface SpecIssue {
   message: string;
   /** Point at the key rather than its value (unknown or duplicate keys). */
   atKey?: boolean;
+  /** A position inside the value (a CEL expression's error): characters from its start. */
+  offset?: number | undefined;
 }
 
 export interface Defaults {
@@ -133,6 +136,10 @@ export function compileWorkflow(
     });
   });
 
+  const severity = spec.severity ?? defaults.severity;
+  const checked = compileAssertions(spec.assert, base, index, severity);
+  issues.push(...checked.issues);
+
   if (issues.length > 0) return { model: undefined, issues };
 
   const stepModels: StepModel[] = names.map((stepName, i) => {
@@ -160,7 +167,7 @@ export function compileWorkflow(
     model: {
       name,
       description: spec.description,
-      severity: spec.severity ?? defaults.severity,
+      severity,
       graceMs: spec.grace === undefined ? defaults.graceMs : (parseDuration(spec.grace) ?? defaults.graceMs),
       deadlineMs: parseDuration(spec.deadline) ?? 0,
       retentionMs: defaults.retentionMs,
@@ -169,6 +176,8 @@ export function compileWorkflow(
       stepIndex: index,
       byName: names.map((_, i) => i).sort((a, b) => ((names[a] ?? '') < (names[b] ?? '') ? -1 : 1)),
       hasCompleteList: asList(spec.complete).length > 0,
+      assertions: checked.assertions,
+      keepsAttributes: names.map((_, i) => checked.assertions.some((a) => a.when.includes(i))),
     },
   };
 }

@@ -84,7 +84,7 @@ export function parseWorkflowFile(text: string, file = 'workflows.yml'): Workflo
   }
 
   if (specIssues.length > 0 || keyIssues.length > 0) {
-    const located = specIssues.map((issue) => ({ file, ...locate(doc.contents, issue, position) }));
+    const located = specIssues.map((issue) => ({ file, ...locate(doc.contents, issue, position, text) }));
     const issues = [...keyIssues, ...located];
     issues.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new WorkflowFileError(file, issues);
@@ -155,6 +155,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return ALLOWED_KEYS.file;
   if (path[0] === 'defaults') return ALLOWED_KEYS.defaults;
   if (path.length === 2) return ALLOWED_KEYS.workflow;
+  if (path.length === 4 && path[2] === 'assert') return ALLOWED_KEYS.assertion;
   if (path.length === 4) return ALLOWED_KEYS.step;
   return ALLOWED_KEYS.count;
 }
@@ -215,6 +216,7 @@ function locate(
   root: Node | null,
   issue: SpecIssue,
   position: (offset: number) => { line: number; column: number },
+  text: string,
 ): Omit<ConfigIssue, 'file'> {
   let node: Node | null = root;
   let offset = root?.range?.[0] ?? 0;
@@ -236,7 +238,28 @@ function locate(
       node = item;
     } else break;
   }
+  if (issue.offset !== undefined && isScalar(node)) offset = insideScalar(node, text, issue.offset);
   return { path: formatPath(issue.path), ...position(offset), message: issue.message };
+}
+
+/**
+ * The file offset of character `at` of a scalar's value: after the quote of a quoted one, and for
+ * a block scalar (`|`, `>`) on the value's line, past the block's indentation. Escapes in a quoted
+ * scalar and folded lines can shift it by a few characters; the line stays right.
+ */
+function insideScalar(node: Node, text: string, at: number): number {
+  const start = node.range?.[0] ?? 0;
+  const type = (node as { type?: string }).type;
+  if (type === 'QUOTE_DOUBLE' || type === 'QUOTE_SINGLE') return start + 1 + at;
+  if (type !== 'BLOCK_LITERAL' && type !== 'BLOCK_FOLDED') return start + at;
+  const value = String((node as { value?: unknown }).value ?? '');
+  const lineOf = value.slice(0, at).split('\n');
+  const column = (lineOf.at(-1) ?? '').length;
+  // The block's lines start after its header line, each indented as deep as its first line.
+  let offset = text.indexOf('\n', start) + 1;
+  const indent = /^[ ]*/.exec(text.slice(offset))?.[0].length ?? 0;
+  for (let i = 1; i < lineOf.length; i++) offset = text.indexOf('\n', offset) + 1;
+  return offset + indent + column;
 }
 
 /** `workflows.order.fail[0]`: keys joined by dots, list positions in brackets. */

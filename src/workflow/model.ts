@@ -21,6 +21,26 @@ export interface StepModel {
   readonly feeds: readonly number[];
 }
 
+/** What an assertion's expression sees of one step: its first successful event. */
+export interface StepView {
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly time: Date;
+  readonly source?: string;
+  readonly durationMs?: number;
+  readonly coldStart?: boolean;
+}
+
+/** A check on results across steps (`assert:` in the file), compiled once at load. */
+export interface AssertionModel {
+  readonly name: string;
+  readonly expr: string;
+  /** Step indexes: evaluated once all are done. */
+  readonly when: readonly number[];
+  readonly severity: Severity;
+  /** Pure and bounded: true, false, or throws an EvaluationError (a missing attribute, a type). */
+  readonly evaluate: (steps: Readonly<Record<string, StepView>>) => unknown;
+}
+
 /** A validated workflow, indexed for the engine: all lookups are by position, not by name. */
 export interface WorkflowModel {
   readonly name: string;
@@ -36,6 +56,9 @@ export interface WorkflowModel {
   /** Step indexes sorted by name: the order in which deadlines that fall due together are processed. */
   readonly byName: readonly number[];
   readonly hasCompleteList: boolean;
+  readonly assertions: readonly AssertionModel[];
+  /** Per step index: an assertion reads this step's attributes, so the instance keeps them. */
+  readonly keepsAttributes: readonly boolean[];
 }
 
 export interface WorkflowConfig {

@@ -64,6 +64,24 @@ export const stepSchema = z.strictObject({
   optional: z.boolean().optional().meta({ description: 'Never required, never alerted.' }),
 });
 
+// Assertion names end up in alert IDs and messages: plain, like workflow names.
+const ASSERTION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export const assertionSchema = z.strictObject({
+  description: z.string().optional(),
+  when: stepList.meta({
+    description: 'Evaluated once all of these steps are done; the expression sees only these steps.',
+  }),
+  expr: z
+    .string({ error: 'expected a CEL expression (a string)' })
+    .min(1, { error: 'write a CEL expression that is true when the results agree' })
+    .meta({
+      description:
+        "A CEL expression that must be true, over `steps`: each `when` step's first successful event as { attributes, time, source, durationMs, coldStart }, e.g. steps['payment.captured'].attributes.amount == steps['order.placed'].attributes.total.",
+    }),
+  severity: severity.optional(),
+});
+
 export const workflowSchema = z.strictObject({
   description: z.string().optional(),
   start: stepName.meta({ description: 'The step that opens an instance; deadlines count from its time.' }),
@@ -80,6 +98,15 @@ export const workflowSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: 'Raise out_of_order when a step happens before a step it comes after.' }),
+  assert: z
+    .record(
+      z.string().regex(ASSERTION_NAME, {
+        error: 'an assertion name is 1 to 64 letters, digits, dots, dashes or underscores',
+      }),
+      assertionSchema,
+    )
+    .optional()
+    .meta({ description: 'Checks on results across steps, in CEL: assertion_failed when one is false.' }),
 });
 
 export const defaultsSchema = z.strictObject({
@@ -109,6 +136,7 @@ export const workflowFileSchema = z
 export type WorkflowFile = z.infer<typeof workflowFileSchema>;
 export type WorkflowSpec = z.infer<typeof workflowSchema>;
 export type StepSpec = z.infer<typeof stepSchema>;
+export type AssertionSpec = z.infer<typeof assertionSchema>;
 
 /** Keys allowed at each kind of object, for "did you mean" hints on unknown keys. */
 export const ALLOWED_KEYS = {
@@ -117,6 +145,7 @@ export const ALLOWED_KEYS = {
   workflow: Object.keys(workflowSchema.shape),
   step: Object.keys(stepSchema.shape),
   count: ['from', 'attribute'],
+  assertion: Object.keys(assertionSchema.shape),
 } as const;
 
 /** The workflow file's JSON Schema, for editors (yaml-language-server). */

@@ -27,6 +27,7 @@ describe('JSON Schema of the workflow file', () => {
       'fail',
       'cancel',
       'strictOrder',
+      'assert',
     ]);
     expect(workflow.additionalProperties).toBe(false);
     expect(schema.required).toEqual(['version', 'workflows']);

@@ -1,0 +1,97 @@
+import type { TelemetryEvent } from '../events/telemetry.js';
+import type { AssertionModel, StepModel, StepView, WorkflowModel } from '../workflow/model.js';
+import type { AssertionOutcome } from './alert.js';
+import type { Instance, KeptStep } from './instance.js';
+
+/**
+ * Attributes kept per step for assertions, at most: an assertion compares a few fields, and the
+ * instance is written on every event. Larger attribute maps are kept without their biggest values.
+ */
+const KEPT_BYTES = 4096;
+
+const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+
+/** Keeps a successful event's attributes for the assertions that read its step: the earliest wins. */
+export function keepForAssertions(instance: Instance, step: StepModel, event: TelemetryEvent): void {
+  const kept = own(instance.at, step.name);
+  if (kept !== undefined && kept[0] <= event.time) return;
+  const row: KeptStep = [event.time, bounded(event.attributes ?? {})];
+  const tail = [event.source ?? null, event.durationMs ?? null, event.coldStart ?? null];
+  while (tail.length > 0 && tail.at(-1) === null) tail.pop();
+  (instance.at ??= {})[step.name] = [...row, ...tail] as KeptStep;
+}
+
+function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
+  if (JSON.stringify(attributes).length <= KEPT_BYTES) return attributes;
+  // Largest values go first, so that the scalars an assertion compares are what stays.
+  const entries = Object.entries(attributes).sort(
+    (a, b) => JSON.stringify(a[1]).length - JSON.stringify(b[1]).length,
+  );
+  const out: Record<string, unknown> = {};
+  let size = 2;
+  for (const [k, v] of entries) {
+    size += JSON.stringify(k).length + JSON.stringify(v).length + 2;
+    if (size > KEPT_BYTES) break;
+    out[k] = v;
+  }
+  return out;
+}
+
+const view = (kept: KeptStep): StepView => ({
+  attributes: kept[1],
+  time: new Date(kept[0]),
+  ...(kept[2] == null ? {} : { source: kept[2] }),
+  ...(kept[3] == null ? {} : { durationMs: kept[3] }),
+  ...(kept[4] == null ? {} : { coldStart: kept[4] }),
+});
+
+/** Why an evaluation gave no verdict, in a line: the library's message without its drawing. */
+const reason = (error: unknown) => {
+  const message = String((error as Error)?.message ?? error).split('\n')[0] ?? '';
+  return /^No such key: /.test(message) ? `missing attribute: ${message.slice(13)}` : message;
+};
+
+/**
+ * Evaluates each assertion whose steps are now all done, once. Returns the failed ones, with what
+ * they saw. Pure: the outcome depends only on the kept events, never on arrival order or the clock.
+ */
+export function evaluateAssertions(instance: Instance, workflow: WorkflowModel): AssertionOutcome[] {
+  const failed: AssertionOutcome[] = [];
+  for (const assertion of workflow.assertions) {
+    if (instance.asr?.includes(assertion.name)) continue;
+    const steps = ready(instance, workflow, assertion);
+    if (steps === undefined) continue;
+    (instance.asr ??= []).push(assertion.name);
+    const values: Record<string, Record<string, unknown>> = {};
+    for (const [name, v] of Object.entries(steps)) values[name] = { ...v.attributes };
+    let verdict: unknown;
+    try {
+      verdict = assertion.evaluate(steps);
+    } catch (error) {
+      failed.push({ name: assertion.name, expr: assertion.expr, values, error: reason(error) });
+      continue;
+    }
+    if (verdict === true) continue;
+    const outcome: AssertionOutcome = { name: assertion.name, expr: assertion.expr, values };
+    if (verdict !== false) outcome.error = `gave ${String(verdict)}, not true or false`;
+    failed.push(outcome);
+  }
+  return failed;
+}
+
+/** The views of an assertion's steps once every one is done (and kept), else undefined. */
+function ready(
+  instance: Instance,
+  workflow: WorkflowModel,
+  assertion: AssertionModel,
+): Record<string, StepView> | undefined {
+  const steps: Record<string, StepView> = {};
+  for (const i of assertion.when) {
+    const name = (workflow.steps[i] as StepModel).name;
+    const kept = own(instance.at, name);
+    if (own(instance.done, name) === undefined || kept === undefined) return undefined;
+    steps[name] = view(kept);
+  }
+  return steps;
+}
