@@ -1,4 +1,5 @@
 import { type Alert, keepEnds } from '../engine/alert.js';
+import { describeShift } from '../engine/baselines.js';
 import { formatDuration } from '../workflow/duration.js';
 
 /** SNS wants a subject shorter than 100 characters, printable ASCII, on one line. */
@@ -84,6 +85,9 @@ export function describeAlert(alert: Alert): string {
       break;
     case 'monitor_lagging':
       parts.push(`${formatDuration(alert.lateByMs)} behind`);
+      break;
+    case 'latency_shift':
+      if (alert.latency) parts.push(describeShift(alert.latency));
       break;
     case 'assertion_failed':
       if (alert.assertion) {

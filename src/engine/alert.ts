@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Severity } from '../workflow/schema.js';
+import type { LatencyShift } from './baselines.js';
 import type { InstanceStatus } from './instance.js';
 
 export const ALERT_KINDS = [
@@ -11,6 +12,7 @@ export const ALERT_KINDS = [
   'workflow_incomplete',
   'out_of_order',
   'assertion_failed',
+  'latency_shift',
   'monitor_lagging',
 ] as const;
 
@@ -52,6 +54,8 @@ export interface Alert {
   count?: { seen: number; needed: number };
   /** assertion_failed: which assertion, and what it saw. */
   assertion?: AssertionOutcome;
+  /** latency_shift: the window, its quantiles against the baseline's, and what cold starts explain. */
+  latency?: LatencyShift;
 }
 
 /** What an assertion saw and said (assertion_failed). */

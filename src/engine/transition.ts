@@ -2,6 +2,7 @@ import type { TelemetryEvent } from '../events/telemetry.js';
 import type { StepModel, WorkflowModel } from '../workflow/model.js';
 import { type Alert, type AlertKind, type AssertionOutcome, alertRecord } from './alert.js';
 import { evaluateAssertions, keepForAssertions } from './assertions.js';
+import type { LatencySample } from './baselines.js';
 import type { Instance } from './instance.js';
 
 /**
@@ -43,6 +44,8 @@ export interface Transition {
 
 export interface EventTransition extends Transition {
   effect: EventEffect;
+  /** Step latencies this event completed, for steps with learned baselines (`latency:`). */
+  samples?: LatencySample[];
 }
 
 export function newInstance(workflow: string, correlationId: string): Instance {
@@ -108,7 +111,10 @@ export function applyEvent(
   const succeeded = event.status === 'succeeded';
   // Done times are facts and stay up to date even after the end, so that what an ended instance
   // shows as missing does not depend on arrival order; only its status is settled.
+  const tracked = succeeded && step.latency !== undefined && !Object.hasOwn(instance.done, step.name);
   if (succeeded) recordSuccess(instance, workflow, step, event);
+  const sample = tracked ? latencySample(instance, workflow, step, event) : undefined;
+  const samples = sample === undefined ? undefined : [sample];
   if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
     keepForAssertions(instance, step, event);
     for (const outcome of evaluateAssertions(instance, workflow)) {
@@ -125,13 +131,41 @@ export function applyEvent(
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
       instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
-      return { instance, alerts, effect };
+      return samples ? { instance, alerts, effect, samples } : { instance, alerts, effect };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
   instance.wk = nextWake(instance, workflow);
-  return { instance, alerts, effect };
+  return samples ? { instance, alerts, effect, samples } : { instance, alerts, effect };
+}
+
+/**
+ * The latency of a step that just became done: from the latest done time of its `after` steps (the
+ * start by default) to its own. None while one of those is not done yet (it arrived out of order).
+ */
+function latencySample(
+  instance: Instance,
+  workflow: WorkflowModel,
+  step: StepModel,
+  event: TelemetryEvent,
+): LatencySample | undefined {
+  const done = instance.done[step.name];
+  if (done === undefined) return undefined;
+  let from = Number.NEGATIVE_INFINITY;
+  for (const a of step.after) {
+    const name = (workflow.steps[a] as StepModel).name;
+    const t = Object.hasOwn(instance.done, name) ? instance.done[name] : undefined;
+    if (t === undefined) return undefined;
+    from = Math.max(from, t);
+  }
+  return {
+    workflow: workflow.name,
+    step: step.name,
+    ms: done - from,
+    cold: event.coldStart === true,
+    at: done,
+  };
 }
 
 /** After an event: late steps, order, completion. Only for a running instance. */

@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import { LatencyBaselines } from '../engine/baselines.js';
 import type { Instance, InstanceStatus } from '../engine/instance.js';
 import { advance, applyEvent, eventHash, isDuplicate, missingSteps } from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
@@ -42,6 +43,8 @@ export interface ReplayResult {
   stats: ReplayStats;
   /** The first MAX_INVALID_KEPT invalid lines; `stats.invalid` counts them all. */
   invalidLines: InvalidLine[];
+  /** What the latency baselines saw without alerting: windows where only cold starts got slower. */
+  notes: string[];
 }
 
 interface Live {
@@ -71,6 +74,9 @@ export class Replayer {
     (a, b) => a.model.name < b.model.name || (a.model.name === b.model.name && a.instance.id < b.instance.id),
   );
   private readonly alerts: Alert[] = [];
+  // Learned latency baselines, when a workflow asks for them (`latency:`).
+  private readonly baselines: LatencyBaselines | undefined;
+  private readonly notes: string[] = [];
   private alertCount = 0;
   private readonly invalidLines: InvalidLine[] = [];
   private readonly stats = {
@@ -95,6 +101,8 @@ export class Replayer {
     } = {},
   ) {
     for (const [name, model] of config.workflows) this.live.set(name, { model, instances: new Map() });
+    const tracked = [...config.workflows.values()].some((m) => m.steps.some((s) => s.latency !== undefined));
+    this.baselines = tracked ? new LatencyBaselines() : undefined;
   }
 
   /** One NDJSON line; blank lines are skipped. */
@@ -137,6 +145,8 @@ export class Replayer {
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
     for (const alert of result.alerts) this.raise(alert);
+    if (result.samples && this.baselines)
+      for (const sample of result.samples) this.baselines.add(sample, model);
     if (entry === undefined) {
       const fresh: Live = { instance: result.instance, model, queued: undefined };
       instances.set(event.correlationId, fresh);
@@ -162,6 +172,7 @@ export class Replayer {
       alerts: this.alerts,
       instances,
       invalidLines: this.invalidLines,
+      notes: this.notes,
       stats: {
         ...this.stats,
         instances: instances.length,
@@ -187,6 +198,11 @@ export class Replayer {
       const { alerts } = advance(entry.instance, entry.model, this.observed, { once: true });
       for (const alert of alerts) this.raise(alert);
       this.track(entry, endedBefore);
+    }
+    if (this.baselines) {
+      const judged = this.baselines.close(this.observed);
+      for (const alert of judged.alerts) this.raise(alert);
+      this.notes.push(...judged.notes);
     }
     this.expire();
   }

@@ -51,6 +51,7 @@ export class JsonReport {
     this.push(`${instances.length > 0 ? '\n' : ''}]`);
     this.push(field('stats', stats));
     this.push(field('invalid', invalidLines));
+    if (result.notes.length > 0) this.push(field('notes', result.notes));
     this.push('\n}\n');
     await this.flush();
   }
@@ -138,6 +139,12 @@ export class HumanReport {
       for (const bad of result.invalidLines.slice(0, 20))
         out.push(`  line ${bad.line}  ${bad.reason}  ${bad.message}`);
       if (stats.invalid > 20) out.push(`  … and ${n(stats.invalid - 20)} more (--json lists up to 1000)`);
+      out.push('');
+    }
+
+    if (result.notes.length > 0) {
+      out.push(`Latency baselines (${result.notes.length} notes)`);
+      for (const note of result.notes.slice(0, 20)) out.push(`  ${note}`);
       out.push('');
     }
 

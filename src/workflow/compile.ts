@@ -1,7 +1,7 @@
 import { compileAssertions } from './assertions.js';
 import { parseDuration } from './duration.js';
-import type { StepCount, StepModel, WorkflowModel } from './model.js';
-import type { Severity, StepSpec, WorkflowSpec } from './schema.js';
+import type { LatencyModel, StepCount, StepModel, WorkflowModel } from './model.js';
+import type { LatencySpec, Severity, StepSpec, WorkflowSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /** A problem found by a cross-check, located by its path of keys; the loader adds line and column. */
@@ -159,6 +159,8 @@ export function compileWorkflow(
       feeds: counts.flatMap((c, counted) =>
         c !== undefined && 'from' in c && c.from === i ? [counted] : [],
       ),
+      // Only expected steps: the start has nothing before it, outcome-only names no `after`.
+      latency: isStepKey ? latencyModel(spec.latency, stepSpec.latency) : undefined,
     };
   });
 
@@ -179,6 +181,23 @@ export function compileWorkflow(
       assertions: checked.assertions,
       keepsAttributes: names.map((_, i) => checked.assertions.some((a) => a.when.includes(i))),
     },
+  };
+}
+
+export const LATENCY_DEFAULTS = { factor: 3, minSamples: 200, windowMs: 15 * 60_000, baselineWindows: 4 };
+
+/** A step's latency settings: its own over its workflow's over the defaults; none when neither sets any. */
+function latencyModel(
+  workflow: LatencySpec | undefined,
+  step: LatencySpec | undefined,
+): LatencyModel | undefined {
+  if (workflow === undefined && step === undefined) return undefined;
+  const spec = { ...workflow, ...step };
+  return {
+    factor: spec.factor ?? LATENCY_DEFAULTS.factor,
+    minSamples: spec.minSamples ?? LATENCY_DEFAULTS.minSamples,
+    windowMs: spec.window === undefined ? LATENCY_DEFAULTS.windowMs : (parseDuration(spec.window) ?? 0),
+    baselineWindows: spec.baseline ?? LATENCY_DEFAULTS.baselineWindows,
   };
 }
 

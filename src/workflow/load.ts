@@ -155,6 +155,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return ALLOWED_KEYS.file;
   if (path[0] === 'defaults') return ALLOWED_KEYS.defaults;
   if (path.length === 2) return ALLOWED_KEYS.workflow;
+  if (path.at(-1) === 'latency') return ALLOWED_KEYS.latency;
   if (path.length === 4 && path[2] === 'assert') return ALLOWED_KEYS.assertion;
   if (path.length === 4) return ALLOWED_KEYS.step;
   return ALLOWED_KEYS.count;

@@ -3,6 +3,15 @@ import type { Severity } from './schema.js';
 /** How many successful events finish a step. */
 export type StepCount = { readonly fixed: number } | { readonly from: number; readonly attribute: string };
 
+/** Learned latency baselines for a step (`latency:` in the file, the workflow's or the step's own). */
+export interface LatencyModel {
+  readonly factor: number;
+  readonly minSamples: number;
+  readonly windowMs: number;
+  /** Windows before the judged one that make its baseline. */
+  readonly baselineWindows: number;
+}
+
 export interface StepModel {
   readonly name: string;
   readonly index: number;
@@ -19,6 +28,8 @@ export interface StepModel {
   readonly cancels: boolean;
   /** Counted steps whose count this step's first successful event carries (`count.from`). */
   readonly feeds: readonly number[];
+  /** Latency tracked against a learned baseline: from the latest of its `after` steps to it. */
+  readonly latency: LatencyModel | undefined;
 }
 
 /** What an assertion's expression sees of one step: its first successful event. */

@@ -50,6 +50,26 @@ const count = z.union(
   { error: 'expected a whole number ≥ 0, or { from: STEP, attribute: NAME }' },
 );
 
+export const latencySchema = z
+  .strictObject({
+    factor: z
+      .number()
+      .gt(1, { error: 'a factor is above 1: how many times slower than the baseline counts as a shift' })
+      .optional()
+      .meta({ description: 'A shift: recent p50 or p99 this many times the baseline (default 3).' }),
+    minSamples: z.int().min(1).optional().meta({
+      description: 'Judge a window only with this many runs in it and in the baseline (default 200).',
+    }),
+    window: duration.optional().meta({ description: 'The length of a window (default 15m).' }),
+    baseline: z
+      .int()
+      .min(1)
+      .max(96)
+      .optional()
+      .meta({ description: 'How many windows before it make the baseline (default 4).' }),
+  })
+  .meta({ description: 'Learned latency baselines: latency_shift when a step becomes slower.' });
+
 export const stepSchema = z.strictObject({
   description: z.string().optional(),
   after: stepList
@@ -62,6 +82,7 @@ export const stepSchema = z.strictObject({
     .optional()
     .meta({ description: 'How many distinct successful events complete the step (fan-out).' }),
   optional: z.boolean().optional().meta({ description: 'Never required, never alerted.' }),
+  latency: latencySchema.optional(),
 });
 
 // Assertion names end up in alert IDs and messages: plain, like workflow names.
@@ -98,6 +119,7 @@ export const workflowSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: 'Raise out_of_order when a step happens before a step it comes after.' }),
+  latency: latencySchema.optional(),
   assert: z
     .record(
       z.string().regex(ASSERTION_NAME, {
@@ -137,6 +159,7 @@ export type WorkflowFile = z.infer<typeof workflowFileSchema>;
 export type WorkflowSpec = z.infer<typeof workflowSchema>;
 export type StepSpec = z.infer<typeof stepSchema>;
 export type AssertionSpec = z.infer<typeof assertionSchema>;
+export type LatencySpec = z.infer<typeof latencySchema>;
 
 /** Keys allowed at each kind of object, for "did you mean" hints on unknown keys. */
 export const ALLOWED_KEYS = {
@@ -146,6 +169,7 @@ export const ALLOWED_KEYS = {
   step: Object.keys(stepSchema.shape),
   count: ['from', 'attribute'],
   assertion: Object.keys(assertionSchema.shape),
+  latency: Object.keys(latencySchema.shape),
 } as const;
 
 /** The workflow file's JSON Schema, for editors (yaml-language-server). */

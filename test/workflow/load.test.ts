@@ -49,7 +49,7 @@ describe('workflow file', () => {
 
   it('refuses unknown keys, with the allowed ones', () => {
     expect(problems(wrap('    start: a\n    deadline: 1m\n    steps:\n      b: { withn: 1m }\n'))).toEqual([
-      '7:12 workflows.order.steps.b.withn: unknown key "withn". Did you mean "within"? Allowed here: description, after, within, count, optional',
+      '7:12 workflows.order.steps.b.withn: unknown key "withn". Did you mean "within"? Allowed here: description, after, within, count, optional, latency',
     ]);
   });
 

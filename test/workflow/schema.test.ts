@@ -27,6 +27,7 @@ describe('JSON Schema of the workflow file', () => {
       'fail',
       'cancel',
       'strictOrder',
+      'latency',
       'assert',
     ]);
     expect(workflow.additionalProperties).toBe(false);

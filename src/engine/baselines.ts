@@ -1,0 +1,237 @@
+import { DDSketch } from '@datadog/sketches-js';
+import type { StepModel, WorkflowModel } from '../workflow/model.js';
+import { type Alert, alertRecord, iso } from './alert.js';
+
+/**
+ * Learned latency baselines (issue 13): per workflow and step, warm and cold runs apart, a DDSketch
+ * of step latencies per window of event time. A window is judged once observed time has passed its
+ * end plus grace, against the merged sketches of the windows before it: one `latency_shift` per
+ * workflow, step and window when the warm runs became `factor` times slower, never one per instance.
+ * Sketches merge in any order into the same quantiles (within their relative accuracy), which is
+ * what lets each consumer keep its own and the sweeper merge them.
+ */
+
+/** The sketches' relative accuracy: quantiles within 1% of the true value. */
+export const SKETCH_ACCURACY = 0.01;
+
+export const newSketch = () => new DDSketch({ relativeAccuracy: SKETCH_ACCURACY });
+export type Sketch = DDSketch;
+
+/** One step latency: from the latest of the step's `after` steps to the step, by event time. */
+export interface LatencySample {
+  readonly workflow: string;
+  readonly step: string;
+  readonly ms: number;
+  readonly cold: boolean;
+  /** The step's event time: the window it falls in. */
+  readonly at: number;
+}
+
+/** A window's runs of one step, warm and cold apart. */
+export interface LatencyWindow {
+  warm: DDSketch;
+  cold: DDSketch;
+}
+
+export const newWindow = (): LatencyWindow => ({ warm: newSketch(), cold: newSketch() });
+
+export function addSample(window: LatencyWindow, sample: Pick<LatencySample, 'ms' | 'cold'>): void {
+  (sample.cold ? window.cold : window.warm).accept(Math.max(0, sample.ms));
+}
+
+export function mergeWindows(into: LatencyWindow, other: LatencyWindow): LatencyWindow {
+  if (other.warm.count > 0) into.warm.merge(other.warm);
+  if (other.cold.count > 0) into.cold.merge(other.cold);
+  return into;
+}
+
+/** The window an event time falls in, by index (windows start at the epoch). */
+export const windowOf = (at: number, windowMs: number) => Math.floor(at / windowMs);
+
+/** How many values of a sketch lie above `x` (within the sketch's accuracy). */
+export function countAbove(sketch: DDSketch, x: number): number {
+  if (sketch.count === 0) return 0;
+  const threshold = sketch.mapping.key(Math.max(x, Number.MIN_VALUE));
+  const { bins, offset } = sketch.store;
+  let n = 0;
+  for (let i = 0; i < bins.length; i++) if (i + offset > threshold) n += bins[i] as number;
+  return n;
+}
+
+export interface Quantiles {
+  p50: number;
+  p99: number;
+  count: number;
+}
+
+const quantiles = (s: DDSketch): Quantiles => ({
+  p50: Math.round(s.getValueAtQuantile(0.5)),
+  p99: Math.round(s.getValueAtQuantile(0.99)),
+  count: s.count,
+});
+
+/** What latency_shift reports: the window, recent against baseline, and what cold starts explain. */
+export interface LatencyShift {
+  windowStart: string;
+  windowEnd: string;
+  recent: Quantiles;
+  baseline: Quantiles;
+  factor: number;
+  /** Runs in the window slower than their baseline's p99 (warm runs the warm one's, cold the cold one's). */
+  slower: number;
+  runs: number;
+  /** Share of the window's runs that were cold starts, 0–1. */
+  coldStarts: number;
+}
+
+/** The verdict on one window: an alert, a note (cold starts alone got slower), or nothing. */
+export type WindowVerdict =
+  | { kind: 'shift'; shift: LatencyShift }
+  | { kind: 'cold-only'; note: string }
+  | { kind: 'none' };
+
+const ms = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(1)} s` : `${n} ms`);
+
+/** Judges `recent` against `baseline` (several windows merged) under a step's settings. */
+export function judgeWindow(
+  recent: LatencyWindow,
+  baseline: LatencyWindow,
+  step: StepModel,
+  window: { start: number; end: number },
+): WindowVerdict {
+  const settings = step.latency;
+  if (settings === undefined) return { kind: 'none' };
+  const shifted = (r: DDSketch, b: DDSketch, min: number) =>
+    r.count >= min &&
+    b.count >= min &&
+    (r.getValueAtQuantile(0.99) > settings.factor * b.getValueAtQuantile(0.99) ||
+      r.getValueAtQuantile(0.5) > settings.factor * b.getValueAtQuantile(0.5));
+  if (shifted(recent.warm, baseline.warm, settings.minSamples)) {
+    const base = quantiles(baseline.warm);
+    const runs = recent.warm.count + recent.cold.count;
+    return {
+      kind: 'shift',
+      shift: {
+        windowStart: iso(window.start),
+        windowEnd: iso(window.end),
+        recent: quantiles(recent.warm),
+        baseline: base,
+        factor: settings.factor,
+        // Each run against its own kind's baseline: a cold start is always slower than a warm p99.
+        slower:
+          countAbove(recent.warm, base.p99) +
+          (baseline.cold.count > 0 ? countAbove(recent.cold, baseline.cold.getValueAtQuantile(0.99)) : 0),
+        runs,
+        coldStarts: runs === 0 ? 0 : recent.cold.count / runs,
+      },
+    };
+  }
+  // Cold starts are fewer: judged on a tenth of the samples, to say whether they alone got slower.
+  const coldMin = Math.max(1, Math.ceil(settings.minSamples / 10));
+  if (shifted(recent.cold, baseline.cold, coldMin)) {
+    const r = quantiles(recent.cold);
+    const b = quantiles(baseline.cold);
+    return {
+      kind: 'cold-only',
+      note: `${step.name} ${iso(window.start)}–${iso(window.end)}: cold starts slower (p99 ${ms(r.p99)} vs ${ms(b.p99)} cold baseline, ${r.count} cold runs); warm runs within their baseline, so no latency_shift`,
+    };
+  }
+  return { kind: 'none' };
+}
+
+/** The latency_shift alert for a window: one per workflow, step and window. */
+export function shiftAlert(
+  workflow: WorkflowModel,
+  step: StepModel,
+  shift: LatencyShift,
+  observed: number,
+): Alert {
+  const alert = alertRecord(
+    {
+      kind: 'latency_shift',
+      step: step.name,
+      deadline: null,
+      detectedAt: observed,
+      lateByMs: Math.max(0, shift.recent.p99 - shift.baseline.p99),
+    },
+    {
+      workflow: workflow.name,
+      // Not an instance: the window stands where a correlation ID would, so the ID is per window.
+      correlationId: `${step.name}@${shift.windowStart}`,
+      severity: workflow.severity,
+      status: 'running',
+      missing: [],
+      timeline: [],
+    },
+  );
+  alert.latency = shift;
+  return alert;
+}
+
+/** The one-line summary people read: "p99 4.2 s vs 800 ms warm baseline; 37 of 412 runs slower; cold starts 3%". */
+export function describeShift(shift: LatencyShift): string {
+  return `p99 ${ms(shift.recent.p99)} vs ${ms(shift.baseline.p99)} warm baseline (p50 ${ms(shift.recent.p50)} vs ${ms(shift.baseline.p50)}); ${shift.slower} of ${shift.runs} runs slower; cold starts ${Math.round(shift.coldStarts * 100)}%`;
+}
+
+/**
+ * The in-memory tracker replay and dev mode use: samples in, verdicts out as observed time passes.
+ * Keeps the windows a baseline needs and no more.
+ */
+export class LatencyBaselines {
+  private readonly series = new Map<
+    string,
+    { workflow: WorkflowModel; step: StepModel; windows: Map<number, LatencyWindow>; judged: number }
+  >();
+
+  add(sample: LatencySample, workflow: WorkflowModel): void {
+    const index = workflow.stepIndex.get(sample.step);
+    const step = index === undefined ? undefined : workflow.steps[index];
+    if (step?.latency === undefined) return;
+    const key = `${workflow.name}\u0000${step.name}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      series = { workflow, step, windows: new Map(), judged: Number.NEGATIVE_INFINITY };
+      this.series.set(key, series);
+    }
+    const w = windowOf(sample.at, step.latency.windowMs);
+    // A sample for a window already judged is too late to count: its verdict stands.
+    if (w <= series.judged) return;
+    let window = series.windows.get(w);
+    if (window === undefined) {
+      window = newWindow();
+      series.windows.set(w, window);
+    }
+    addSample(window, sample);
+  }
+
+  /** Judges every window whose end plus grace `observed` has passed. */
+  close(observed: number): { alerts: Alert[]; notes: string[] } {
+    const alerts: Alert[] = [];
+    const notes: string[] = [];
+    for (const series of this.series.values()) {
+      const latency = series.step.latency as NonNullable<StepModel['latency']>;
+      const { windowMs, baselineWindows } = latency;
+      const ready = [...series.windows.keys()]
+        .filter((w) => w > series.judged && (w + 1) * windowMs + series.workflow.graceMs <= observed)
+        .sort((a, b) => a - b);
+      for (const w of ready) {
+        const baseline = newWindow();
+        for (let b = w - baselineWindows; b < w; b++) {
+          const past = series.windows.get(b);
+          if (past) mergeWindows(baseline, past);
+        }
+        const verdict = judgeWindow(series.windows.get(w) as LatencyWindow, baseline, series.step, {
+          start: w * windowMs,
+          end: (w + 1) * windowMs,
+        });
+        if (verdict.kind === 'shift')
+          alerts.push(shiftAlert(series.workflow, series.step, verdict.shift, observed));
+        else if (verdict.kind === 'cold-only') notes.push(`${series.workflow.name} ${verdict.note}`);
+        series.judged = w;
+      }
+      for (const w of series.windows.keys())
+        if (w < series.judged - baselineWindows) series.windows.delete(w);
+    }
+    return { alerts, notes };
+  }
+}
