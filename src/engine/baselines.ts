@@ -235,3 +235,55 @@ export class LatencyBaselines {
     return { alerts, notes };
   }
 }
+
+/**
+ * A sketch as stored: the key of its first bin and the counts from there, plus zeros. Far smaller
+ * than the library's protobuf (which stores each count as a double): a window of a step is a few
+ * hundred bytes, so a consumer can write its share every batch for a fraction of a write unit.
+ */
+export interface SketchData {
+  /** Key of the first count. */
+  k: number;
+  c: number[];
+  /** Values of 0. */
+  z?: number;
+}
+
+export interface WindowData {
+  w?: SketchData;
+  c?: SketchData;
+}
+
+function encodeSketch(s: DDSketch): SketchData | undefined {
+  if (s.count === 0) return undefined;
+  const { bins, offset, minKey, maxKey } = s.store;
+  const counts: number[] = [];
+  if (s.store.count > 0) for (let key = minKey; key <= maxKey; key++) counts.push(bins[key - offset] ?? 0);
+  const data: SketchData = { k: s.store.count > 0 ? minKey : 0, c: counts };
+  if (s.zeroCount > 0) data.z = s.zeroCount;
+  return data;
+}
+
+function decodeInto(s: DDSketch, data: SketchData | undefined): void {
+  if (data === undefined) return;
+  data.c.forEach((count, i) => {
+    // A bin's representative value maps back to its own key, so the counts land where they were.
+    if (count > 0) s.accept(s.mapping.value(data.k + i), count);
+  });
+  if (data.z) s.accept(0, data.z);
+}
+
+export function encodeWindow(window: LatencyWindow): WindowData {
+  const out: WindowData = {};
+  const warm = encodeSketch(window.warm);
+  const cold = encodeSketch(window.cold);
+  if (warm) out.w = warm;
+  if (cold) out.c = cold;
+  return out;
+}
+
+export function decodeWindow(data: WindowData | undefined, into: LatencyWindow = newWindow()): LatencyWindow {
+  decodeInto(into.warm, data?.w);
+  decodeInto(into.cold, data?.c);
+  return into;
+}

@@ -1,3 +1,4 @@
+import type { LatencySample } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 import { newInstance } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
@@ -5,6 +6,7 @@ import type { WorkflowConfig } from '../workflow/model.js';
 import { type PublishDeps, publishPending } from './commit.js';
 import { commitWithRetry } from './conflict.js';
 import { type Fold, fold, type Group, type Pending } from './fold.js';
+import { type LatencyCache, recordLatency } from './latency.js';
 import type { ConsumerStore, QuarantinedRecord, StoredInstance } from './ports.js';
 import { quarantined, readBatch, type StreamRecord } from './records.js';
 
@@ -19,6 +21,8 @@ export interface ConsumerCache {
   readonly watermarks: Map<string, number>;
   /** The deployment's heartbeat secret, once read. */
   heartbeatKey?: Uint8Array;
+  /** This container's shares of open latency windows (learned baselines). */
+  latency?: LatencyCache;
 }
 
 export interface ConsumerDeps extends PublishDeps {
@@ -80,6 +84,7 @@ export async function consumeBatch(
 
   const failedAt: bigint[] = [];
   const committed: StoredInstance[] = [];
+  const samples: LatencySample[] = [];
   const all = [...groups.values()];
   const current = await store.getInstances(all.map((g) => g.key)).catch((error) => {
     deps.logger.error('could not read instances; the batch is retried', { error: String(error) });
@@ -88,7 +93,14 @@ export async function consumeBatch(
   });
   if (current) {
     await mapLimit(all, CONCURRENCY, async (group) => {
-      const outcome = await foldAndWrite(group, current.get(group.key), { before, after }, deps, result);
+      const outcome = await foldAndWrite(
+        group,
+        current.get(group.key),
+        { before, after },
+        deps,
+        result,
+        samples,
+      );
       if (outcome === 'retry') failedAt.push(group.events[0]?.seq as bigint);
       else if (Array.isArray(outcome)) invalid.push(...outcome);
       else if (outcome !== 'unchanged') committed.push(outcome);
@@ -119,6 +131,7 @@ export async function consumeBatch(
     }
   }
   await publishPending(committed, deps);
+  await recordLatency(samples, shardId, before, deps);
 
   metrics.count('batches');
   metrics.count('events', result.events);
@@ -168,6 +181,7 @@ async function foldAndWrite(
   watermark: { before: number; after: number },
   deps: ConsumerDeps,
   result: ConsumeResult,
+  samples: LatencySample[],
 ): Promise<Outcome> {
   const first = group.events[0] as Pending;
   let before: string | undefined;
@@ -221,6 +235,8 @@ async function foldAndWrite(
   const { changed, duplicates } = folded ?? { changed: false, duplicates: 0 };
   result.duplicates += duplicates;
   if ('skip' in outcome || !changed) return 'unchanged';
+  // Only the attempt that was committed: a retry after a conflict folds the events again.
+  samples.push(...(folded?.samples ?? []));
   result.writes++;
   result.events += group.events.length - duplicates;
   countOutcome(before as string, outcome.committed.instance, outcome.committed.version === 1, deps);

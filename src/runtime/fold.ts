@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import type { LatencySample } from '../engine/baselines.js';
 import { advance, applyEvent, isDuplicate, nextWake } from '../engine/transition.js';
 import type { TelemetryEvent } from '../events/telemetry.js';
 import type { WorkflowModel } from '../workflow/model.js';
@@ -23,6 +24,8 @@ export interface Group {
 export interface Fold {
   changed: boolean;
   duplicates: number;
+  /** Step latencies the events completed, for the learned baselines. */
+  samples: LatencySample[];
 }
 
 /**
@@ -54,6 +57,7 @@ export function fold(
   let observed = instance.lm === undefined ? watermark.before : instance.lm[0];
   let changed = pending.length > 0;
   let duplicates = 0;
+  const samples: LatencySample[] = [];
   for (const p of group.events) {
     if (isDuplicate(instance, p.hash)) {
       duplicates++;
@@ -63,6 +67,7 @@ export function fold(
     const was = instance.st;
     const t = applyEvent(instance, p.event, model, observed, p.hash);
     pending.push(...t.alerts);
+    if (t.samples) samples.push(...t.samples);
     changed = true;
     if (t.effect === 'ignored') deps.metrics.count('ignored');
     const t0 = instance.t0;
@@ -85,5 +90,5 @@ export function fold(
     pending.push(...advance(instance, model, watermark.after).alerts);
   }
   target.pending.push(...pending);
-  return { changed, duplicates };
+  return { changed, duplicates, samples };
 }

@@ -1,4 +1,5 @@
 import type { Alert } from '../engine/alert.js';
+import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 
 /** An instance as stored: its state, the version it was read at (0: not stored yet) and its outbox. */
@@ -102,13 +103,57 @@ export interface HeartbeatKeyStore {
   createHeartbeatKey(key: Uint8Array): Promise<Uint8Array>;
 }
 
+/**
+ * Latency baselines in the table: each consumer shard keeps its own share of a window (one writer
+ * per item: no lost updates), and the sweeper merges the shares when it judges the window.
+ */
+export interface LatencyStore {
+  /** A shard's share of a workflow's window (of `windowMs`, number `index`): step → sketches. */
+  getLatencyShare(
+    series: LatencySeries,
+    shardId: string,
+  ): Promise<{ steps: Record<string, WindowData>; version: number } | undefined>;
+  /** Writes it, conditional on the version read (0: new); throws VersionConflictError on a race. */
+  putLatencyShare(
+    series: LatencySeries,
+    shardId: string,
+    steps: Record<string, WindowData>,
+    version: number,
+    expiresAt: number,
+  ): Promise<number>;
+  /** Every shard's share of a window. */
+  latencyShares(series: LatencySeries): Promise<Record<string, WindowData>[]>;
+  /** What the sweeper has judged (series → last window index) and latency alerts not yet published. */
+  getLatencyState(): Promise<LatencyState>;
+  /** Conditional on the version read; throws VersionConflictError when another sweep wrote first. */
+  putLatencyState(state: LatencyState): Promise<number>;
+}
+
+/** A workflow's windows of one length, and which one. */
+export interface LatencySeries {
+  readonly workflow: string;
+  readonly windowMs: number;
+  readonly index: number;
+}
+
+export interface LatencyState {
+  /** `<workflow>/<windowMs>` → the last window index judged. */
+  judged: Record<string, number>;
+  pending: Alert[];
+  version: number;
+}
+
 /** Records set aside as invalid, kept verbatim with their reason. */
 export interface QuarantineStore {
   quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
 }
 
 /** What the consumer needs of the table. */
-export type ConsumerStore = InstanceStore & WatermarkStore & HeartbeatKeyStore & QuarantineStore;
+export type ConsumerStore = InstanceStore &
+  WatermarkStore &
+  HeartbeatKeyStore &
+  QuarantineStore &
+  Pick<LatencyStore, 'getLatencyShare' | 'putLatencyShare'>;
 /**
  * The index's partitioning, changed by epochs (the store keeps the map): a new partition count takes
  * effect for new writes, and old epochs are read until they have drained.
@@ -125,7 +170,8 @@ export type SweeperStore = InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &
   MonitorStore &
-  IndexMaintenance;
+  IndexMaintenance &
+  Pick<LatencyStore, 'latencyShares' | 'getLatencyState' | 'putLatencyState'>;
 /** Everything: DynamoDbStore maps each call to DynamoDB requests. */
 export type StateStore = ConsumerStore & SweeperStore;
 

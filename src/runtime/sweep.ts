@@ -1,7 +1,9 @@
 import { type Alert, alertRecord, iso } from '../engine/alert.js';
+import type { LatencyWindow } from '../engine/baselines.js';
 import type { Severity } from '../workflow/schema.js';
 import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
+import { judgeLatency } from './latency.js';
 import type { HeartbeatWriter, MonitorState, ShardInfo } from './ports.js';
 import {
   assign,
@@ -40,6 +42,8 @@ const HEARTBEAT_POLL_MS = 250;
 export interface SweeperCache {
   heartbeatKey?: Uint8Array;
   shards?: ShardInfo[];
+  /** Closed latency windows, merged: they no longer change. */
+  latencyWindows?: Map<string, Record<string, LatencyWindow>>;
 }
 
 export interface SweepResult {
@@ -110,6 +114,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   // Every run reports what is still unpublished (0 included): an alarm fires when it stays above 0,
   // or when the figure stops coming because the sweeper stopped.
   deps.metrics.gauge('unpublishedAlerts', unpublished);
+  await judgeLatency(deps, observed);
   await maintainIndex(deps);
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);

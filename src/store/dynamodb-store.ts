@@ -13,8 +13,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { retryRemaining } from '../../packages/producer/src/retry.js';
 import type { Alert } from '../engine/alert.js';
+import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 import type {
+  LatencySeries,
+  LatencyState,
   MonitorState,
   QuarantinedRecord,
   StateStore,
@@ -33,7 +36,9 @@ import {
   indexShardIn,
   instancePk,
   LAG_SK,
+  LATENCY_STATE_SK,
   LOCAL_CONFIG_SK,
+  latencyPk,
   MONITOR_PK,
   partitionsOf,
   QUARANTINE_SHARDS,
@@ -422,6 +427,98 @@ export class DynamoDbStore implements StateStore {
       );
     } catch (error) {
       throw this.failure('PutItem', error, `${MONITOR_PK}/${LAG_SK}`);
+    }
+    return state.version + 1;
+  }
+
+  async getLatencyShare(
+    series: LatencySeries,
+    shardId: string,
+  ): Promise<{ steps: Record<string, WindowData>; version: number } | undefined> {
+    const pk = latencyPk(series.workflow, series.windowMs, series.index);
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk }, sk: { S: shardId } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!out.Item) return undefined;
+    return { steps: JSON.parse(str(out.Item.s)) as Record<string, WindowData>, version: num(out.Item.ver) };
+  }
+
+  async putLatencyShare(
+    series: LatencySeries,
+    shardId: string,
+    steps: Record<string, WindowData>,
+    version: number,
+    expiresAt: number,
+  ): Promise<number> {
+    const pk = latencyPk(series.workflow, series.windowMs, series.index);
+    const item: Item = {
+      pk: { S: pk },
+      sk: { S: shardId },
+      ver: { N: String(version + 1) },
+      s: { S: JSON.stringify(steps) },
+      ttl: { N: String(Math.floor(expiresAt / 1000)) },
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(version) }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, `${pk}/${shardId}`);
+    }
+    return version + 1;
+  }
+
+  async latencyShares(series: LatencySeries): Promise<Record<string, WindowData>[]> {
+    const shares: Record<string, WindowData>[] = [];
+    const query = {
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: latencyPk(series.workflow, series.windowMs, series.index) } },
+      ConsistentRead: true,
+    };
+    for await (const items of this.query(query))
+      for (const item of items) shares.push(JSON.parse(str(item.s)) as Record<string, WindowData>);
+    return shares;
+  }
+
+  async getLatencyState(): Promise<LatencyState> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: LATENCY_STATE_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = out.Item;
+    if (!item) return { judged: {}, pending: [], version: 0 };
+    return {
+      judged: JSON.parse(str(item.judged)) as Record<string, number>,
+      pending: item.out ? (JSON.parse(str(item.out)) as Alert[]) : [],
+      version: num(item.ver),
+    };
+  }
+
+  async putLatencyState(state: LatencyState): Promise<number> {
+    const item: Item = {
+      pk: { S: MONITOR_PK },
+      sk: { S: LATENCY_STATE_SK },
+      ver: { N: String(state.version + 1) },
+      judged: { S: JSON.stringify(state.judged) },
+    };
+    if (state.pending.length > 0) item.out = { S: JSON.stringify(state.pending) };
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(state.version) }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, `${MONITOR_PK}/${LATENCY_STATE_SK}`);
     }
     return state.version + 1;
   }

@@ -62,3 +62,10 @@ export const quarantinePk = (arrival: number, shard: number): string =>
 /** The write shard of a quarantined record: stable for a record, so a retry overwrites it. */
 export const quarantineShard = (shardId: string, sequenceNumber: string): number =>
   shortHashNumber(`${shardId}#${sequenceNumber}`) % QUARANTINE_SHARDS;
+
+/** `M / latency`: what the sweeper has judged of the latency baselines, and their alert outbox. */
+export const LATENCY_STATE_SK = 'latency';
+
+/** A latency window's shares, one item per consumer shard: `L#<workflow>#<windowMs>#<index>` / shard ID. */
+export const latencyPk = (workflow: string, windowMs: number, index: number): string =>
+  `L#${workflow}#${windowMs}#${index}`;

@@ -16,6 +16,7 @@ import type { LogSink, MetricsSink, StoredInstance } from '../../src/runtime/por
 import type { SweeperDeps, SweepResult } from '../../src/runtime/sweep.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { instancePk, QUARANTINE_SHARDS, quarantinePk } from '../../src/store/keys.js';
+import type { WorkflowConfig } from '../../src/workflow/model.js';
 import { type EventSpec, line, orderConfig, T0 } from '../helpers.js';
 
 /** Counters a test can assert on, instead of CloudWatch. */
@@ -98,6 +99,8 @@ export interface HarnessOptions {
   maxSkewMs?: number;
   /** Fan sweeps out to this many workers: the real worker handler behind a stand-in Lambda service. */
   sweepWorkers?: number;
+  /** The workflows (default: the order workflow of test/helpers.ts). */
+  config?: WorkflowConfig;
 }
 
 /** What the stand-in Lambda service saw: one entry per worker invocation. */
@@ -133,7 +136,7 @@ export async function harness(emu: Emulators, options: HarnessOptions = {}): Pro
   } as Harness;
   // The same composition root as the Lambdas and dev mode; only the clients and the clock differ.
   const common = {
-    config: orderConfig(),
+    config: options.config ?? orderConfig(),
     tableName: table,
     topicArn: 'arn:aws:sns:us-east-1:0:alerts',
     clock: () => h.now,

@@ -1,7 +1,10 @@
 import type { Alert } from '../../src/engine/alert.js';
+import type { WindowData } from '../../src/engine/baselines.js';
 import type { Instance } from '../../src/engine/instance.js';
 import { VersionConflictError } from '../../src/runtime/errors.js';
 import type {
+  LatencySeries,
+  LatencyState,
   MonitorState,
   QuarantinedRecord,
   StateStore,
@@ -30,6 +33,9 @@ export class MemoryStore implements StateStore {
   readonly quarantined: QuarantinedRecord[] = [];
   readonly calls: Method[] = [];
   monitor: MonitorState = { lagging: false, since: undefined, firstRun: undefined, version: 0, pending: [] };
+  /** Latency shares by `<workflow>#<windowMs>#<index>` → shard → { steps, version }. */
+  readonly latency = new Map<string, Map<string, { steps: Record<string, WindowData>; version: number }>>();
+  latencyState: LatencyState = { judged: {}, pending: [], version: 0 };
   key: Uint8Array | undefined;
   private readonly faults = new Map<Method, Error[]>();
   /** Runs before an instance write is checked and applied: another writer's chance to get in first. */
@@ -153,6 +159,45 @@ export class MemoryStore implements StateStore {
     return state.version + 1;
   }
 
+  async getLatencyShare(series: LatencySeries, shardId: string) {
+    this.enter('getLatencyShare');
+    const share = this.latency.get(seriesKey(series))?.get(shardId);
+    return share === undefined ? undefined : structuredClone(share);
+  }
+
+  async putLatencyShare(
+    series: LatencySeries,
+    shardId: string,
+    steps: Record<string, WindowData>,
+    version: number,
+  ): Promise<number> {
+    this.enter('putLatencyShare');
+    const key = seriesKey(series);
+    const shares = this.latency.get(key) ?? new Map();
+    if ((shares.get(shardId)?.version ?? 0) !== version)
+      throw new VersionConflictError(`L/${key}/${shardId}`);
+    shares.set(shardId, { steps: structuredClone(steps), version: version + 1 });
+    this.latency.set(key, shares);
+    return version + 1;
+  }
+
+  async latencyShares(series: LatencySeries): Promise<Record<string, WindowData>[]> {
+    this.enter('latencyShares');
+    return [...(this.latency.get(seriesKey(series))?.values() ?? [])].map((s) => structuredClone(s.steps));
+  }
+
+  async getLatencyState(): Promise<LatencyState> {
+    this.enter('getLatencyState');
+    return structuredClone(this.latencyState);
+  }
+
+  async putLatencyState(state: LatencyState): Promise<number> {
+    this.enter('putLatencyState');
+    if (state.version !== this.latencyState.version) throw new VersionConflictError('M/latency');
+    this.latencyState = { ...structuredClone(state), version: state.version + 1 };
+    return state.version + 1;
+  }
+
   async getHeartbeatKey(): Promise<Uint8Array | undefined> {
     this.enter('getHeartbeatKey');
     return this.key;
@@ -164,3 +209,5 @@ export class MemoryStore implements StateStore {
     return this.key;
   }
 }
+
+const seriesKey = (s: LatencySeries) => `${s.workflow}#${s.windowMs}#${s.index}`;
