@@ -54,7 +54,11 @@ export function alertAttributes(alert: Alert) {
 
 /** One line for a person: correlation ID, step, what happened and how late. */
 export function describeAlert(alert: Alert): string {
-  const parts = [alert.correlationId];
+  // A latency shift is about a window of runs, not one instance: the window stands first.
+  const parts =
+    alert.kind === 'latency_shift' && alert.latency
+      ? [`window ${alert.latency.windowStart.slice(11, 19)}–${alert.latency.windowEnd.slice(11, 19)}`]
+      : [alert.correlationId];
   if (alert.step !== null) parts.push(alert.step);
   switch (alert.kind) {
     case 'step_overdue': {

@@ -198,7 +198,18 @@ export function startDemo(
       })
       .catch(onError);
   };
-  const timer = setInterval(tick, options.tickMs ?? 200);
+  let nextSearch = Date.now();
+  const searches = () => {
+    const now = Date.now();
+    while (now >= nextSearch) {
+      queue.push(...searchFlow(++serial, nextSearch));
+      nextSearch += SEARCH_EVERY_MS;
+    }
+  };
+  const timer = setInterval(() => {
+    searches();
+    tick();
+  }, options.tickMs ?? 200);
   tick();
   return {
     async stop() {
@@ -206,6 +217,36 @@ export function startDemo(
       await sending;
     },
   };
+}
+
+/** Steady lookups, four a second: enough runs per 20 s window for the search workflow's baseline. */
+const SEARCH_EVERY_MS = 250;
+const SEARCH_WINDOW_MS = 20_000;
+
+/**
+ * One lookup of the `search` workflow (examples/demo-workflows.yml): results 150–250 ms after the
+ * request, three times that during one whole 20 s window in every nine (about every three minutes),
+ * which the learned baseline reports as one latency_shift.
+ */
+function searchFlow(serial: number, start: number): Due[] {
+  const slow = Math.floor(start / SEARCH_WINDOW_MS) % 9 === 5;
+  const ms = (150 + Math.floor(Math.random() * 100)) * (slow ? 3 : 1);
+  const correlationId = `s-${serial}`;
+  const event = (step: string, at: number, more: object = {}) =>
+    JSON.stringify({
+      eventId: randomUUID(),
+      correlationId,
+      workflow: 'search',
+      step,
+      time: new Date(at).toISOString(),
+      source: 'search-api',
+      coldStart: false,
+      ...more,
+    });
+  return [
+    { sendAt: start, line: event('search.requested', start) },
+    { sendAt: start + ms, line: event('results.returned', start + ms, { durationMs: ms }) },
+  ];
 }
 
 function plan(scenario: Scenario, serial: number, start: number): Due[] {
