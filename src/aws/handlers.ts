@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type ConsumerDeps, consumeBatch, type StreamRecord } from '../runtime/consume-batch.js';
+import type { MetricsSink } from '../runtime/ports.js';
 import { type SweeperDeps, type SweepResult, sweepRepeatedly } from '../runtime/sweep.js';
 import {
   type PartitionSweepDeps,
@@ -32,8 +33,12 @@ function powertools<E, R>(
   fn: (event: E, context: Context) => Promise<R>,
   logger: Logger,
   metrics: Metrics | undefined,
+  sink?: MetricsSink,
 ) {
   const handler = middy(fn).use(injectLambdaContext(logger));
+  // Behaviour metrics (with dimensions) are written after each invocation, failed ones included.
+  const flush = () => sink?.flush?.();
+  handler.use({ after: flush, onError: flush });
   return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
@@ -56,6 +61,7 @@ export function consumerHandler(deps: ConsumerDeps, logger: Logger, metrics?: Me
     },
     logger,
     metrics,
+    deps.metrics,
   );
 }
 
@@ -97,6 +103,7 @@ export function sweeperHandler(
     },
     logger,
     metrics,
+    deps.metrics,
   );
 }
 
@@ -128,5 +135,6 @@ export function sweepWorkerHandler(
     },
     logger,
     metrics,
+    deps.metrics,
   );
 }

@@ -20,6 +20,9 @@ export function lambdaWiring(
     config: loadWorkflowFile(workflowsPath(env.WORKFLOWS_FILE, process.env)),
     logger,
     metrics,
-    observability: { logger: powertoolsLog(logger), metrics: powertoolsMetrics(metrics) },
+    observability: {
+      logger: powertoolsLog(logger),
+      metrics: powertoolsMetrics(metrics, { namespace: env.METRICS_NAMESPACE, service }),
+    },
   };
 }

@@ -25,6 +25,8 @@ export interface LatencySample {
   readonly cold: boolean;
   /** The step's event time: the window it falls in. */
   readonly at: number;
+  /** Events of the step up to and including its success: failed and started ones are attempts. */
+  readonly attempts: number;
 }
 
 /** A window's runs of one step, warm and cold apart. */

@@ -111,7 +111,8 @@ export function applyEvent(
   const succeeded = event.status === 'succeeded';
   // Done times are facts and stay up to date even after the end, so that what an ended instance
   // shows as missing does not depend on arrival order; only its status is settled.
-  const tracked = succeeded && step.latency !== undefined && !Object.hasOwn(instance.done, step.name);
+  // Every expected step's latency feeds the behaviour metrics; those with `latency:` the baselines too.
+  const tracked = succeeded && step.underSteps && !Object.hasOwn(instance.done, step.name);
   if (succeeded) recordSuccess(instance, workflow, step, event);
   const sample = tracked ? latencySample(instance, workflow, step, event) : undefined;
   const samples = sample === undefined ? undefined : [sample];
@@ -159,12 +160,15 @@ function latencySample(
     if (t === undefined) return undefined;
     from = Math.max(from, t);
   }
+  let attempts = 0;
+  for (const row of instance.tl) if (row[0] === step.name) attempts++;
   return {
     workflow: workflow.name,
     step: step.name,
     ms: done - from,
     cold: event.coldStart === true,
     at: done,
+    attempts,
   };
 }
 

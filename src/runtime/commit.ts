@@ -1,7 +1,14 @@
 import type { Alert } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
 import type { WorkflowModel } from '../workflow/model.js';
-import type { AlertPublisher, InstanceStore, LogSink, MetricsSink, StoredInstance } from './ports.js';
+import type {
+  AlertPublisher,
+  InstanceStore,
+  LogSink,
+  MetricsSink,
+  PublishResult,
+  StoredInstance,
+} from './ports.js';
 
 /** Retention when the workflow that wrote an instance is no longer in the file. */
 const FALLBACK_RETENTION_MS = 7 * 24 * 3600_000;
@@ -49,7 +56,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   if (withPending.length === 0) return;
   const alerts: Alert[] = withPending.flatMap((s) => s.pending);
   const result = await deps.publisher.publish(alerts);
-  deps.metrics.count('alertsPublished', result.published.size);
+  countPublished(alerts, result, deps.metrics);
   if (result.failed.length > 0) {
     deps.metrics.count('publishFailures', result.failed.length);
     for (const f of result.failed) {
@@ -91,4 +98,13 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
         }
       }),
   );
+}
+
+/** Alerts published, in all and by workflow and kind (a behaviour metric: what the monitor finds). */
+export function countPublished(alerts: readonly Alert[], result: PublishResult, metrics: MetricsSink): void {
+  metrics.count('alertsPublished', result.published.size);
+  for (const alert of alerts) {
+    if (result.published.has(alert.alertId))
+      metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
+  }
 }

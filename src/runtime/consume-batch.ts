@@ -263,6 +263,8 @@ function countOutcome(before: string, instance: Instance, created: boolean, deps
     running: undefined,
   }[instance.st];
   if (metric) deps.metrics.count(metric);
+  if (instance.st !== 'running')
+    deps.metrics.count('outcomes', 1, { workflow: instance.wf, status: instance.st });
   if (instance.late) deps.metrics.count('workflowsLate');
 }
 

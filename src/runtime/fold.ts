@@ -67,15 +67,13 @@ export function fold(
     const was = instance.st;
     const t = applyEvent(instance, p.event, model, observed, p.hash);
     pending.push(...t.alerts);
-    if (t.samples) samples.push(...t.samples);
     changed = true;
     if (t.effect === 'ignored') deps.metrics.count('ignored');
+    else behaviour(p.event, t.samples, model, deps.metrics);
+    if (t.samples) samples.push(...t.samples);
     const t0 = instance.t0;
-    if (t.effect === 'applied' && p.event.status === 'succeeded' && t0 !== undefined) {
-      deps.metrics.timing('stepLatency', p.event.time - t0);
-      if (was !== 'completed' && instance.st === 'completed') {
-        deps.metrics.timing('workflowLatency', p.event.time - t0);
-      }
+    if (t.effect === 'applied' && was !== 'completed' && instance.st === 'completed' && t0 !== undefined) {
+      deps.metrics.timing('workflowLatency', p.event.time - t0, { workflow: model.name });
     }
   }
   if (instance.lm !== undefined) {
@@ -91,4 +89,26 @@ export function fold(
   }
   target.pending.push(...pending);
   return { changed, duplicates, samples };
+}
+
+/**
+ * The behaviour metrics of one event (docs/behaviour.md, the catalogue): step latency from the step
+ * it comes after, attempts before success, failures and the producer's own duration, by workflow and
+ * step (names from the file, so the dimensions are known before deploy) and cold or warm start.
+ */
+function behaviour(
+  event: TelemetryEvent,
+  samples: readonly LatencySample[] | undefined,
+  model: WorkflowModel,
+  metrics: MetricsSink,
+): void {
+  if (!model.stepIndex.has(event.step)) return;
+  const start = event.coldStart === true ? 'cold' : 'warm';
+  const step = { workflow: model.name, step: event.step };
+  if (event.status === 'failed') metrics.count('stepFailures', 1, step);
+  if (event.durationMs !== undefined) metrics.timing('duration', event.durationMs, { ...step, start });
+  for (const sample of samples ?? []) {
+    metrics.timing('stepLatency', sample.ms, { workflow: sample.workflow, step: sample.step, start });
+    metrics.count('attempts', sample.attempts, { workflow: sample.workflow, step: sample.step });
+  }
 }

@@ -13,6 +13,7 @@ import {
   windowOf,
 } from '../engine/baselines.js';
 import type { StepModel, WorkflowConfig, WorkflowModel } from '../workflow/model.js';
+import { countPublished } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import type {
   AlertPublisher,
@@ -216,7 +217,7 @@ async function publish(
 ) {
   if (state.pending.length === 0) return;
   const result = await deps.publisher.publish(state.pending);
-  deps.metrics.count('alertsPublished', result.published.size);
+  countPublished(state.pending, result, deps.metrics);
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
   if (result.published.size === 0) return;
   state.pending = state.pending.filter((a: Alert) => !result.published.has(a.alertId));

@@ -202,12 +202,21 @@ export interface HeartbeatWriter {
   beat(shards: readonly ShardInfo[], record: Uint8Array): Promise<void>;
 }
 
+/**
+ * Dimensions of a behaviour metric: names from the workflow file (workflow, step), cold or warm
+ * start, alert kind, instance status, a bounded set of sources. Never IDs: cardinality is known
+ * before deploy (docs/behaviour.md, the metric catalogue).
+ */
+export type MetricDimensions = Readonly<Record<string, string>>;
+
 /** Counters and timings, in whatever the host records them with (CloudWatch EMF on Lambda). */
 export interface MetricsSink {
-  count(name: string, value?: number): void;
-  timing(name: string, ms: number): void;
+  count(name: string, value?: number, dimensions?: MetricDimensions): void;
+  timing(name: string, ms: number, dimensions?: MetricDimensions): void;
   /** A level reported every run, zero included: an alarm can tell "none" from "no report". */
   gauge(name: string, value: number): void;
+  /** Writes what was recorded with dimensions (the host calls it after each invocation). */
+  flush?(): void;
 }
 
 /** Structured logging with the correlation ID as a field. */

@@ -68,7 +68,22 @@ export interface ReadDeps {
   metrics: MetricsSink;
   clock: () => number;
   maxSkewMs: number;
-  cache?: { heartbeatKey?: Uint8Array };
+  cache?: { heartbeatKey?: Uint8Array; sources?: Set<string> };
+}
+
+/**
+ * Sources are the producers' own names, so unbounded: the first 20 a container sees are dimensions
+ * of their own, the rest count as `other`. Cardinality stays known whatever producers send.
+ */
+const MAX_SOURCES = 20;
+
+function sourceDimension(source: string | undefined, deps: ReadDeps): string {
+  const name = source ?? 'unknown';
+  const seen = deps.cache ? (deps.cache.sources ??= new Set()) : undefined;
+  if (seen === undefined || seen.has(name)) return name;
+  if (seen.size >= MAX_SOURCES) return 'other';
+  seen.add(name);
+  return name;
 }
 
 /**
@@ -112,6 +127,7 @@ export async function readBatch(records: readonly StreamRecord[], deps: ReadDeps
     }
     const event = parsed.event;
     deps.metrics.timing('ingestLag', wall - record.arrival);
+    deps.metrics.timing('ingestLag', wall - record.arrival, { source: sourceDimension(event.source, deps) });
     deps.metrics.timing('eventTimeSkew', record.arrival - event.time);
     const key = deps.store.instanceKey(event.workflow, event.correlationId);
     let group = groups.get(key);

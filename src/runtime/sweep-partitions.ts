@@ -151,6 +151,7 @@ async function advanceAndWrite(
   deps: PartitionSweepDeps,
   result: PartitionSweepResult,
 ): Promise<StoredInstance | undefined> {
+  const statusBefore = read?.instance.st;
   try {
     const outcome = await commitWithRetry(
       key,
@@ -207,6 +208,12 @@ async function advanceAndWrite(
     );
     if ('skip' in outcome) return outcome.skip;
     result.written++;
+    if (outcome.committed.instance.st !== statusBefore && outcome.committed.instance.st !== 'running') {
+      deps.metrics.count('outcomes', 1, {
+        workflow: outcome.committed.instance.wf,
+        status: outcome.committed.instance.st,
+      });
+    }
     return outcome.committed;
   } catch (error) {
     // This item only: it stays due in the index, so the next sweep retries it.

@@ -1,6 +1,7 @@
 import { type Alert, alertRecord, iso } from '../engine/alert.js';
 import type { LatencyWindow } from '../engine/baselines.js';
 import type { Severity } from '../workflow/schema.js';
+import { countPublished } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
 import { judgeLatency } from './latency.js';
@@ -305,7 +306,7 @@ async function updateLag(
   if (dirty) monitor.version = await deps.store.putMonitor(monitor);
   if (monitor.pending.length === 0) return;
   const result = await deps.publisher.publish(monitor.pending);
-  deps.metrics.count('alertsPublished', result.published.size);
+  countPublished(monitor.pending, result, deps.metrics);
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
   if (result.published.size > 0) {
     monitor.pending = monitor.pending.filter((a) => !result.published.has(a.alertId));
