@@ -12,7 +12,10 @@ class OverduePackaging {
     this.serverless = serverless;
     this.hooks = {
       'before:package:initialize': () => this.validate(),
-      'before:package:finalize': () => this.dropUnusedSharedRole(),
+      'before:package:finalize': () => {
+        this.dropUnusedSharedRole();
+        this.addDashboard();
+      },
     };
   }
 
@@ -41,6 +44,30 @@ class OverduePackaging {
       const message = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || String(error);
       throw new this.serverless.classes.Error(`The workflow file cannot be deployed:\n${message}`);
     }
+  }
+
+  /**
+   * The stack's CloudWatch dashboard, generated from the workflow file by `overdue dashboard`: a row
+   * per workflow and one for the monitor itself (docs/behaviour.md). Fn::Sub fills in the region and
+   * the function names at deploy time.
+   */
+  addDashboard() {
+    const file = this.serverless.service.provider.environment?.WORKFLOWS_FILE ?? 'workflows.yml';
+    const namespace = this.serverless.service.custom?.metricsNamespace ?? 'overdue';
+    const bin = path.join(__dirname, '..', 'bin', 'overdue.js');
+    const body = execFileSync(
+      process.execPath,
+      [bin, 'dashboard', '--config', file, '--namespace', namespace],
+      { cwd: this.serverless.serviceDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ).trim();
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    template.Resources.OverdueDashboard = {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: {
+        DashboardName: `${this.serverless.service.service}-${this.serverless.getProvider('aws').getStage()}`,
+        DashboardBody: { 'Fn::Sub': body },
+      },
+    };
   }
 
   dropUnusedSharedRole() {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { WorkflowFileError } from '../workflow/errors.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDev } from './commands/dev.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReplay } from './commands/replay.js';
@@ -60,6 +61,7 @@ Run overdue <command> --help for a command's options and examples.`,
     registerSend,
     registerTrace,
     registerQuarantine,
+    registerDashboard,
   ]) {
     register(program, io, done);
   }

@@ -194,6 +194,43 @@ describe('serverless.yml, packaged offline', () => {
     }
   });
 
+  it('generates a dashboard from the workflow file: a row per workflow, then the monitor itself', () => {
+    const dashboard = resources.OverdueDashboard as Resource;
+    expect(dashboard.Type).toBe('AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties.DashboardName).toBe('overdue-test');
+    const sub: string = dashboard.Properties.DashboardBody['Fn::Sub'];
+    // Only CloudFormation's own names are left for Fn::Sub to fill in.
+    const placeholders = [...new Set([...sub.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]))];
+    expect(placeholders.sort()).toEqual(['AWS::Region', 'ConsumerLambdaFunction']);
+    const body = JSON.parse(sub) as { widgets: { type: string; properties: Record<string, unknown> }[] };
+    const titles = body.widgets.filter((w) => w.type === 'metric').map((w) => w.properties.title);
+    for (const workflow of ['order-fulfilment', 'user-signup', 'refund']) {
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `${workflow}: outcomes`,
+          `${workflow}: alerts by kind`,
+          `${workflow}: step latency p50 / p99, cold and warm`,
+          `${workflow}: attempts per success, failures`,
+        ]),
+      );
+    }
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'consumer iterator age (max)',
+        'ingest lag by source (p99)',
+        'watermark lag (now − T, max)',
+        'sweep duration (p99)',
+        'unpublished alerts',
+      ]),
+    );
+    const latency = body.widgets.find(
+      (w) => w.properties.title === 'refund: step latency p50 / p99, cold and warm',
+    );
+    expect(JSON.stringify(latency?.properties.metrics)).toContain(
+      `SEARCH('{\\"overdue/test\\",service,start,step,workflow} MetricName=\\"stepLatency\\" workflow=\\"refund\\"', 'p99', 300)`,
+    );
+  });
+
   it('encrypts the topics with a rotated key and the failure queue with SQS-managed keys', () => {
     for (const id of ['AlertTopic', 'OpsTopic']) {
       expect(resources[id]?.Properties.KmsMasterKeyId).toEqual({ Ref: 'MonitorKey' });
