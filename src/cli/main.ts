@@ -7,6 +7,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSend } from './commands/send.js';
+import { registerStats } from './commands/stats.js';
 import { registerTrace } from './commands/trace.js';
 import { registerValidate } from './commands/validate.js';
 import { UsageError } from './errors.js';
@@ -56,6 +57,7 @@ Run overdue <command> --help for a command's options and examples.`,
   for (const register of [
     registerValidate,
     registerReplay,
+    registerStats,
     registerSchema,
     registerDev,
     registerSend,

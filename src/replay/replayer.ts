@@ -1,9 +1,16 @@
 import type { Alert } from '../engine/alert.js';
 import { LatencyBaselines } from '../engine/baselines.js';
 import type { Instance, InstanceStatus } from '../engine/instance.js';
-import { advance, applyEvent, eventHash, isDuplicate, missingSteps } from '../engine/transition.js';
+import {
+  advance,
+  applyEvent,
+  type EventTransition,
+  eventHash,
+  isDuplicate,
+  missingSteps,
+} from '../engine/transition.js';
 import { parseEvent } from '../events/parse.js';
-import type { InvalidReason } from '../events/telemetry.js';
+import type { InvalidReason, TelemetryEvent } from '../events/telemetry.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
 import { MinHeap } from './min-heap.js';
@@ -98,6 +105,12 @@ export class Replayer {
       maxSkewMs?: number;
       /** Receives each alert as it is raised, which the replayer then does not keep (streaming output). */
       onAlert?: (alert: Alert) => void;
+      /** Sees each event folded in, with what it did (`overdue stats`). */
+      onEvent?: (
+        event: TelemetryEvent,
+        result: EventTransition,
+        statusBefore: InstanceStatus | undefined,
+      ) => void;
     } = {},
   ) {
     for (const [name, model] of config.workflows) this.live.set(name, { model, instances: new Map() });
@@ -141,7 +154,9 @@ export class Replayer {
     }
     if (event.time > this.observed) this.moveTo(event.time);
     const endedBefore = entry?.instance.end;
+    const statusBefore = entry?.instance.st;
     const result = applyEvent(entry?.instance, event, model, this.observed, hash);
+    this.options.onEvent?.(event, result, statusBefore);
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
     for (const alert of result.alerts) this.raise(alert);
