@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { WorkflowFileError } from '../workflow/errors.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerDev } from './commands/dev.js';
+import { registerDiscover } from './commands/discover.js';
 import { registerQuarantine } from './commands/quarantine.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSchema } from './commands/schema.js';
@@ -58,6 +59,7 @@ Run overdue <command> --help for a command's options and examples.`,
     registerValidate,
     registerReplay,
     registerStats,
+    registerDiscover,
     registerSchema,
     registerDev,
     registerSend,

@@ -148,6 +148,28 @@ export function parseEvent(
   return resolve(draft, config, limit);
 }
 
+/**
+ * An event read without a workflow file (`overdue discover`): every accepted shape, its workflow
+ * only when the event names one. Undefined for a line that is not an event at all.
+ */
+export function readUnconfigured(
+  input: string,
+): (Omit<TelemetryEvent, 'workflow'> & { workflow: string | undefined }) | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(input);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(json)) return undefined;
+  const draft = readEnvelope(json);
+  if ('reason' in draft) return undefined;
+  const time = parseTime(draft.time);
+  if (typeof time === 'string') return undefined;
+  const { soft: _soft, ...rest } = draft;
+  return { ...rest, time };
+}
+
 function readEnvelope(json: Record<string, unknown>): Draft | Invalid {
   // Built by assignment rather than spreads: this runs once per record on the hot path.
   if ('specversion' in json) {

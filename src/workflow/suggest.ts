@@ -1,4 +1,5 @@
-function distance(a: string, b: string): number {
+/** Levenshtein distance: single-character insertions, deletions and substitutions. */
+export function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
