@@ -11,7 +11,21 @@ const signed = (ms: number) => (ms >= 0 ? `+${formatDuration(ms)}` : `-${formatD
  * its deadline, what is still pending and when it becomes final, and the alerts raised. `now` is the
  * wall clock, for "final in 12s"; outcomes themselves follow event time.
  */
-export function traceReport(stored: StoredInstance, model: WorkflowModel | undefined, now: number): string {
+/** A step's run against its learned baseline (steps with `latency:`), as trace shows it. */
+export interface StepBaseline {
+  ms: number;
+  start: 'cold' | 'warm';
+  /** The baseline's p99 for runs of this start, from the windows before the step's; undefined: none yet. */
+  p99: number | undefined;
+  runs: number;
+}
+
+export function traceReport(
+  stored: StoredInstance,
+  model: WorkflowModel | undefined,
+  now: number,
+  baselines: ReadonlyMap<string, StepBaseline> = new Map(),
+): string {
   const { instance } = stored;
   const out: string[] = [];
   const late = instance.late ? ', late' : '';
@@ -51,6 +65,8 @@ export function traceReport(stored: StoredInstance, model: WorkflowModel | undef
       if (!s.expected) continue; // fail and cancel steps are outcomes, not steps to wait for
       const name = `${s.step}${s.required ? '' : ' (optional)'}`.padEnd(30);
       out.push(`  ${name} ${stepLine(s.done, s.deadline, grace, now, instance.st === 'running')}`);
+      const b = baselines.get(s.step);
+      if (b) out.push(`  ${''.padEnd(30)} ${baselineLine(b)}`);
     }
     if (d.workflow !== undefined) {
       const state =
@@ -101,4 +117,11 @@ function stepLine(
   return now >= final
     ? `MISSING  deadline ${iso(deadline)}, final ${formatDuration(now - final)} ago`
     : `pending  deadline ${iso(deadline)}, final at ${iso(final)} (in ${formatDuration(final - now)})`;
+}
+
+export function baselineLine(b: StepBaseline): string {
+  const took = `took ${formatDuration(b.ms)} (${b.start})`;
+  if (b.p99 === undefined) return `${took}: no ${b.start} baseline yet`;
+  const verdict = b.ms > b.p99 ? 'BEYOND' : 'within';
+  return `${took}: ${verdict} its ${b.start} baseline (p99 ${formatDuration(Math.round(b.p99))} over ${b.runs} runs)`;
 }

@@ -289,3 +289,26 @@ export function decodeWindow(data: WindowData | undefined, into: LatencyWindow =
   decodeInto(into.cold, data?.c);
   return into;
 }
+
+/**
+ * A done step's latency as the baselines count it (from the latest done time of its `after` steps),
+ * and whether its run was a cold start; undefined while it or one of those is not done.
+ */
+export function stepLatencyOf(
+  instance: { done: Record<string, number>; tl: readonly (readonly unknown[])[] },
+  workflow: WorkflowModel,
+  step: StepModel,
+): { ms: number; cold: boolean; at: number } | undefined {
+  const own = (name: string) => (Object.hasOwn(instance.done, name) ? instance.done[name] : undefined);
+  const done = own(step.name);
+  if (done === undefined) return undefined;
+  let from = Number.NEGATIVE_INFINITY;
+  for (const a of step.after) {
+    const t = own((workflow.steps[a] as StepModel).name);
+    if (t === undefined) return undefined;
+    from = Math.max(from, t);
+  }
+  // The successful event that made it done: [step, status 0, time, …, coldStart at 6].
+  const row = instance.tl.find((r) => r[0] === step.name && r[1] === 0 && r[2] === done);
+  return { ms: done - from, cold: row?.[6] === true, at: done };
+}

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendEvents } from '../../packages/producer/src/send.js';
+import { addSample, encodeWindow, newWindow } from '../../src/engine/baselines.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { createTable } from '../../src/local/emulators.js';
+import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
 import { instancePk } from '../../src/store/keys.js';
 import { cli } from '../cli/run-cli.js';
+import { MIN } from '../helpers.js';
 import { startTestDev, until } from './test-dev.js';
 
 // Second-scale deadlines: the whole scenario is final 4.5 s after it starts.
@@ -17,6 +20,8 @@ workflows:
   order:
     start: placed
     deadline: 4s
+    # Learned baselines, with too few runs in this test ever to judge a window: trace shows them.
+    latency: { window: 1m }
     steps:
       paid: { within: 1s }
       picked: { count: { from: placed, attribute: items }, within: 2s }
@@ -149,6 +154,17 @@ describe('overdue dev, end to end', () => {
         }),
       ].join('\n'),
     );
+    // A warm baseline for paid in the window before: 100 runs of 100–199 ms.
+    const baseline = newWindow();
+    for (let ms = 100; ms < 200; ms++) addSample(baseline, { ms, cold: false });
+    const window = Math.floor(now / MIN);
+    await new DynamoDbStore(dev.emulators.dynamodb, LOCAL_NAME).putLatencyShare(
+      { workflow: 'order', windowMs: MIN, index: window - 1 },
+      'shard-test',
+      { paid: encodeWindow(baseline) },
+      0,
+      now + 3_600_000,
+    );
     const sent = await cli(['send', '--events', file]);
     expect(sent.stdout).toBe('sent 3 events to overdue-local (1 blank lines skipped)\n');
     expect(sent.code).toBe(0);
@@ -165,6 +181,10 @@ describe('overdue dev, end to end', () => {
     expect(traced.stdout).toContain('+250ms  paid');
     expect(traced.stdout).toContain('1-abc-def');
     expect(traced.stdout).toMatch(/paid +done .* on time, 750ms to spare/);
+    // paid took 250 ms against a warm p99 of about 199 ms.
+    expect(traced.stdout).toMatch(
+      /took 250ms \(warm\): BEYOND its warm baseline \(p99 19\dms over 100 runs\)/,
+    );
     expect(traced.stdout).toMatch(/picked +pending {2}deadline .*, final at /);
 
     const listed = await cli(['quarantine', 'list', '--since', '5m', '--json']);
@@ -195,6 +215,13 @@ describe('overdue dev, end to end', () => {
       'picked',
       'shipped',
     ]);
+    expect(json.instances[0].steps[0].baseline).toMatchObject({
+      ms: 250,
+      start: 'warm',
+      runs: 100,
+      within: false,
+    });
+    expect(json.instances[0].steps[1].baseline).toBeNull();
   }, 30_000);
 
   it('raises for a backfill of hours-old events exactly what replay --drain raises for the file', async () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { iso } from '../../engine/alert.js';
+import { decodeWindow, newWindow, stepLatencyOf, windowOf } from '../../engine/baselines.js';
 import { deadlinesOf, timelineOf } from '../../engine/transition.js';
 import { LOCAL_NAME } from '../../local/names.js';
 import type { StoredInstance } from '../../runtime/ports.js';
@@ -9,7 +10,7 @@ import { loadWorkflowFile } from '../../workflow/load.js';
 import type { WorkflowModel } from '../../workflow/model.js';
 import { UsageError } from '../errors.js';
 import { type ExitCode, type Io, reach } from '../io.js';
-import { traceReport } from '../trace-report.js';
+import { type StepBaseline, traceReport } from '../trace-report.js';
 
 interface TraceOptions {
   workflow?: string;
@@ -75,17 +76,64 @@ async function trace(correlationId: string, options: TraceOptions, io: Io): Prom
   }
   const now = Date.now();
   const stored = [...found.values()];
+  const baselines = await Promise.all(
+    stored.map((s) => reach(() => baselinesOf(s, config.workflows.get(s.instance.wf), store), 'DynamoDB')),
+  );
   if (options.json) {
-    const instances = stored.map((s) => traceJson(s, config.workflows.get(s.instance.wf)));
+    const instances = stored.map((s, i) => traceJson(s, config.workflows.get(s.instance.wf), baselines[i]));
     io.out.write(`${JSON.stringify({ instances }, null, 2)}\n`);
   } else {
-    io.out.write(stored.map((s) => traceReport(s, config.workflows.get(s.instance.wf), now)).join('\n'));
+    io.out.write(
+      stored.map((s, i) => traceReport(s, config.workflows.get(s.instance.wf), now, baselines[i])).join('\n'),
+    );
   }
   return 0;
 }
 
+/**
+ * Each done step with a learned baseline against it: the windows before the step's own, merged
+ * across the consumers' shares, as the sweeper judges that window.
+ */
+async function baselinesOf(
+  stored: StoredInstance,
+  model: WorkflowModel | undefined,
+  store: DynamoDbStore,
+): Promise<Map<string, StepBaseline>> {
+  const out = new Map<string, StepBaseline>();
+  if (!model) return out;
+  for (const step of model.steps) {
+    const latency = step.latency;
+    if (!latency) continue;
+    const run = stepLatencyOf(stored.instance, model, step);
+    if (!run) continue;
+    const w = windowOf(run.at, latency.windowMs);
+    const merged = newWindow();
+    for (let index = w - latency.baselineWindows; index < w; index++) {
+      for (const share of await store.latencyShares({
+        workflow: model.name,
+        windowMs: latency.windowMs,
+        index,
+      })) {
+        decodeWindow(share[step.name], merged);
+      }
+    }
+    const sketch = run.cold ? merged.cold : merged.warm;
+    out.set(step.name, {
+      ms: run.ms,
+      start: run.cold ? 'cold' : 'warm',
+      p99: sketch.count === 0 ? undefined : sketch.getValueAtQuantile(0.99),
+      runs: sketch.count,
+    });
+  }
+  return out;
+}
+
 /** What `trace --json` prints for one instance. */
-function traceJson(stored: StoredInstance, model: WorkflowModel | undefined) {
+function traceJson(
+  stored: StoredInstance,
+  model: WorkflowModel | undefined,
+  baselines: ReadonlyMap<string, StepBaseline> | undefined,
+) {
   const { instance } = stored;
   const at = (t: number | undefined) => (t === undefined ? null : iso(t));
   const deadlines = model ? deadlinesOf(instance, model) : undefined;
@@ -101,7 +149,20 @@ function traceJson(stored: StoredInstance, model: WorkflowModel | undefined) {
     workflowDeadline: at(deadlines?.workflow),
     steps: (deadlines?.steps ?? [])
       .filter((s) => s.expected)
-      .map((s) => ({ step: s.step, required: s.required, done: at(s.done), deadline: at(s.deadline) })),
+      .map((s) => {
+        const b = baselines?.get(s.step);
+        const baseline =
+          b === undefined
+            ? null
+            : {
+                ms: b.ms,
+                start: b.start,
+                p99: b.p99 === undefined ? null : Math.round(b.p99),
+                runs: b.runs,
+                within: b.p99 === undefined ? null : b.ms <= b.p99,
+              };
+        return { step: s.step, required: s.required, done: at(s.done), deadline: at(s.deadline), baseline };
+      }),
     alertsRaised: instance.fired ?? [],
     pending: stored.pending.map((a) => ({ alertId: a.alertId, kind: a.kind, step: a.step })),
     nextWakeUp: at(instance.wk),
