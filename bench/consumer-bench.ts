@@ -7,7 +7,7 @@ import { heartbeatRecord, newHeartbeatKey } from '../src/runtime/heartbeat.js';
 import type { AlertPublisher, LogSink, MetricsSink } from '../src/runtime/ports.js';
 import { DynamoDbStore } from '../src/store/dynamodb-store.js';
 import { RequestMeter } from './request-meter.js';
-import { benchConfig, benchEvents } from './workload.js';
+import { behaviourConfig, benchConfig, benchEvents } from './workload.js';
 
 const quietLog: LogSink = { info() {}, warn() {}, error() {} };
 const noMetrics: MetricsSink = { count() {}, timing() {}, gauge() {} };
@@ -55,14 +55,17 @@ function burstyEvents(instances: number): Record<string, unknown>[] {
 const emu = await startEmulators();
 const meter = new RequestMeter();
 meter.attach(emu.dynamodb);
-const config = benchConfig();
 const rows = [];
 let serial = 0;
-for (const [shape, make] of [
-  ['spread', benchEvents],
-  ['bursty', burstyEvents],
+for (const [shape, make, behaviour] of [
+  ['spread', benchEvents, false],
+  ['bursty', burstyEvents, false],
+  // Learned baselines on every step: what their shares cost in writes, per event.
+  ['spread', benchEvents, true],
+  ['bursty', burstyEvents, true],
 ] as const) {
-  for (const batchSize of [1, 100, 1000]) {
+  const config = behaviour ? behaviourConfig() : benchConfig();
+  for (const batchSize of behaviour ? [100, 1000] : [1, 100, 1000]) {
     const instances = batchSize === 1 ? 200 : 2000;
     const table = `bench-${++serial}`;
     await createTable(emu.dynamodb, table);
@@ -102,7 +105,9 @@ for (const [shape, make] of [
     const seconds = (performance.now() - started) / 1000;
     rows.push({
       shape,
+      behaviour,
       batchSize,
+      latencyWriteUnitsPerEvent: meter.latencyWrites / events,
       events,
       instancePuts: meter.requests.get('PutItem') ?? 0,
       changedInstances,

@@ -1,32 +1,47 @@
 // Engine throughput on one core: pre-parsed events, the engine alone (no JSON, no I/O). Each
-// transition also computes the instance's next wake-up, which the store indexes.
+// transition also computes the instance's next wake-up, which the store indexes. Runs the plain
+// workflow and the same one with the behaviour features on (learned baselines on every step and an
+// assertion), alternating, so that both see the same machine: the ratio is the figure.
 
+import { LatencyBaselines } from '../src/engine/baselines.js';
 import type { Instance } from '../src/engine/instance.js';
 import { applyEvent } from '../src/engine/transition.js';
 import { parseEvent } from '../src/events/parse.js';
 import type { TelemetryEvent } from '../src/events/telemetry.js';
-import type { WorkflowModel } from '../src/workflow/model.js';
-import { benchConfig, benchEvents } from './workload.js';
+import type { WorkflowConfig, WorkflowModel } from '../src/workflow/model.js';
+import { behaviourConfig, benchConfig, benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.argv[2] ?? 100_000);
-const config = benchConfig();
-const model = config.workflows.get('order') as WorkflowModel;
-const events: TelemetryEvent[] = [];
-for (const raw of benchEvents(INSTANCES)) {
-  const parsed = parseEvent(JSON.stringify(raw), config);
-  if (parsed.ok) events.push(parsed.event);
+const raw = benchEvents(INSTANCES);
+
+function prepare(config: WorkflowConfig) {
+  const events: TelemetryEvent[] = [];
+  for (const r of raw) {
+    const parsed = parseEvent(JSON.stringify(r), config);
+    if (parsed.ok) events.push(parsed.event);
+  }
+  return { events, model: config.workflows.get('order') as WorkflowModel };
 }
 
-function run(): { seconds: number; alerts: number; bytes: number } {
+function run(
+  { events, model }: ReturnType<typeof prepare>,
+  behaviour: boolean,
+): { seconds: number; alerts: number; bytes: number } {
   const instances = new Map<string, Instance>();
+  const baselines = behaviour ? new LatencyBaselines() : undefined;
   let alerts = 0;
   let now = Number.NEGATIVE_INFINITY;
   const started = process.hrtime.bigint();
   for (const event of events) {
-    if (event.time > now) now = event.time;
+    if (event.time > now) {
+      now = event.time;
+      // As the replayer does when observed time moves: windows it passed are judged.
+      if (baselines) alerts += baselines.close(now).alerts.length;
+    }
     const result = applyEvent(instances.get(event.correlationId), event, model, now);
     instances.set(event.correlationId, result.instance);
     alerts += result.alerts.length;
+    if (baselines && result.sample) baselines.add(result.sample, model);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const typical = instances.get('o-100000');
@@ -34,24 +49,37 @@ function run(): { seconds: number; alerts: number; bytes: number } {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
-run(); // warm-up: let the JIT settle
-const runs: ReturnType<typeof run>[] = [];
+const plainInput = prepare(benchConfig());
+const behaviourInput = prepare(behaviourConfig());
+run(plainInput, false); // warm-up: let the JIT settle
+run(behaviourInput, true);
+const plain: ReturnType<typeof run>[] = [];
+const behaviour: ReturnType<typeof run>[] = [];
 for (let i = 0; i < 5; i++) {
   gc?.(); // each run starts from the same heap: the previous run's instances are garbage
-  runs.push(run());
+  plain.push(run(plainInput, false));
+  gc?.();
+  behaviour.push(run(behaviourInput, true));
 }
-runs.sort((a, b) => a.seconds - b.seconds);
-const best = runs[0] as ReturnType<typeof run>;
-const median = runs[2] as ReturnType<typeof run>;
+const byTime = (a: { seconds: number }, b: { seconds: number }) => a.seconds - b.seconds;
+plain.sort(byTime);
+behaviour.sort(byTime);
+const best = plain[0] as ReturnType<typeof run>;
+const median = plain[2] as ReturnType<typeof run>;
+const n = plainInput.events.length;
 process.stdout.write(
   `${JSON.stringify({
-    events: events.length,
+    events: n,
     instances: INSTANCES,
     seconds: best.seconds,
-    eventsPerSecond: events.length / best.seconds,
-    medianEventsPerSecond: events.length / median.seconds,
+    eventsPerSecond: n / best.seconds,
+    medianEventsPerSecond: n / median.seconds,
     alerts: best.alerts,
     typicalInstanceBytes: best.bytes,
+    behaviour: {
+      eventsPerSecond: n / (behaviour[0] as ReturnType<typeof run>).seconds,
+      medianEventsPerSecond: n / (behaviour[2] as ReturnType<typeof run>).seconds,
+    },
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
   })}\n`,
 );

@@ -27,6 +27,8 @@ export class RequestMeter {
   readonly requests = new Map<string, number>();
   tableWrites = 0;
   indexWrites = 0;
+  /** Of the table writes, those of learned-baseline shares (`L#…` items). */
+  latencyWrites = 0;
   reads = 0;
   private readonly due = new Map<string, string | undefined>();
   private readonly size = new Map<string, number>();
@@ -50,6 +52,7 @@ export class RequestMeter {
     this.requests.clear();
     this.tableWrites = 0;
     this.indexWrites = 0;
+    this.latencyWrites = 0;
     this.reads = 0;
   }
 
@@ -75,7 +78,9 @@ export class RequestMeter {
         const item = input.Item as Item;
         const pk = item.pk?.S as string;
         const bytes = itemBytes(item);
-        this.tableWrites += wcu(Math.max(bytes, this.size.get(pk) ?? 0));
+        const units = wcu(Math.max(bytes, this.size.get(pk) ?? 0));
+        this.tableWrites += units;
+        if (pk.startsWith('L#')) this.latencyWrites += units;
         this.size.set(pk, bytes);
         this.index(pk, item.due?.N);
         break;

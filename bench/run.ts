@@ -54,9 +54,15 @@ console.log(
 
 if (want('engine')) {
   const engine = child('engine-bench.ts', String(INSTANCES));
-  console.log('engine (one core, pre-parsed events, 5 runs after a warm-up)');
+  const behaviour = engine.behaviour;
+  console.log(
+    'engine (one core, pre-parsed events, 5 runs each after a warm-up, plain and behaviour alternating)',
+  );
   console.log(
     `  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`,
+  );
+  console.log(
+    `  with behaviour on     ${fmt(behaviour.eventsPerSecond)} events/s best, ${fmt(behaviour.medianEventsPerSecond)} median: ${fmt((behaviour.medianEventsPerSecond / engine.medianEventsPerSecond) * 100)}% of the above (baselines on every step and an assertion; target ≥ 80%)`,
   );
   console.log(
     `  events                ${fmt(engine.events)} folded in ${fmt(engine.seconds * 1000)} ms (best run)`,
@@ -132,8 +138,10 @@ if (want('cli')) {
 
 if (want('consumer')) {
   // The AWS runtime against dynalite: DynamoDB requests and estimated capacity units.
-  const consumer = child('consumer-bench.ts') as {
+  const all = child('consumer-bench.ts') as {
     shape: string;
+    behaviour: boolean;
+    latencyWriteUnitsPerEvent: number;
     batchSize: number;
     events: number;
     instancePuts: number;
@@ -144,6 +152,7 @@ if (want('consumer')) {
     indexWriteUnitsPerEvent: number;
     readUnitsPerEvent: number;
   }[];
+  const consumer = all.filter((r) => !r.behaviour);
   console.log('\nconsumer against dynalite, per event (6-step workflow; write units = table + index)');
   console.log(
     '  traffic  batch   requests  write units (table + index)   read units   puts per changed instance',
@@ -156,6 +165,14 @@ if (want('consumer')) {
   console.log(
     '  spread: steps a minute apart (a batch holds one event per instance); bursty: six steps in 1.5 s',
   );
+  console.log(
+    "  learned baselines on every step: their shares' write units per event (target ≤ 0.05 at batch 100)",
+  );
+  for (const r of all.filter((row) => row.behaviour)) {
+    console.log(
+      `    ${r.shape.padEnd(7)} batch ${String(r.batchSize).padStart(5)}   ${fmt(r.latencyWriteUnitsPerEvent, 3)}`,
+    );
+  }
   console.log(
     '  targets: one write per changed instance per batch; ≤ 1 write unit per event at batch size 100',
   );

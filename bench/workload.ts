@@ -18,6 +18,20 @@ workflows:
 `;
 export const benchConfig = (retention?: string) => parseWorkflowFile(benchYaml(retention), 'bench.yml');
 
+/** The same workflow with the behaviour features on: learned baselines on every step, and an assertion. */
+export const behaviourYaml = () =>
+  benchYaml().replace(
+    '    complete: [shipment.created]\n',
+    `    complete: [shipment.created]
+    latency: { window: 15m }
+    assert:
+      paid-after-placed:
+        when: [order.placed, payment.authorized]
+        expr: steps['payment.authorized'].time >= steps['order.placed'].time
+`,
+  );
+export const behaviourConfig = () => parseWorkflowFile(behaviourYaml(), 'bench-behaviour.yml');
+
 const STEPS = [
   'order.placed',
   'payment.authorized',

@@ -13,17 +13,36 @@ const own = <T>(record: Record<string, T> | undefined, key: string): T | undefin
   record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 
 /** Keeps a successful event's attributes for the assertions that read its step: the earliest wins. */
-export function keepForAssertions(instance: Instance, step: StepModel, event: TelemetryEvent): void {
+export function keepForAssertions(
+  instance: Instance,
+  workflow: WorkflowModel,
+  step: StepModel,
+  event: TelemetryEvent,
+): void {
+  // Every assertion evaluated already: nothing will read it.
+  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) return;
   const kept = own(instance.at, step.name);
   if (kept !== undefined && kept[0] <= event.time) return;
   const row: KeptStep = [event.time, bounded(event.attributes ?? {})];
-  const tail = [event.source ?? null, event.durationMs ?? null, event.coldStart ?? null];
-  while (tail.length > 0 && tail.at(-1) === null) tail.pop();
-  (instance.at ??= {})[step.name] = [...row, ...tail] as KeptStep;
+  if (event.coldStart !== undefined)
+    row.push(event.source ?? null, event.durationMs ?? null, event.coldStart);
+  else if (event.durationMs !== undefined) row.push(event.source ?? null, event.durationMs);
+  else if (event.source !== undefined) row.push(event.source);
+  (instance.at ??= {})[step.name] = row;
 }
 
 function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
-  if (JSON.stringify(attributes).length <= KEPT_BYTES) return attributes;
+  // Most events carry a few short fields: no need to measure them.
+  let small = true;
+  let keys = 0;
+  for (const key in attributes) {
+    const v = attributes[key];
+    if (++keys > 32 || (typeof v === 'object' && v !== null) || (typeof v === 'string' && v.length > 64)) {
+      small = false;
+      break;
+    }
+  }
+  if (small || JSON.stringify(attributes).length <= KEPT_BYTES) return attributes;
   // Largest values go first, so that the scalars an assertion compares are what stays.
   const entries = Object.entries(attributes).sort(
     (a, b) => JSON.stringify(a[1]).length - JSON.stringify(b[1]).length,
@@ -38,13 +57,16 @@ function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-const view = (kept: KeptStep): StepView => ({
-  attributes: kept[1],
-  time: new Date(kept[0]),
-  ...(kept[2] == null ? {} : { source: kept[2] }),
-  ...(kept[3] == null ? {} : { durationMs: kept[3] }),
-  ...(kept[4] == null ? {} : { coldStart: kept[4] }),
-});
+function view(kept: KeptStep): StepView {
+  const v: { -readonly [K in keyof StepView]: StepView[K] } = {
+    attributes: kept[1],
+    time: new Date(kept[0]),
+  };
+  if (kept[2] != null) v.source = kept[2];
+  if (kept[3] != null) v.durationMs = kept[3];
+  if (kept[4] != null) v.coldStart = kept[4];
+  return v;
+}
 
 /** Why an evaluation gave no verdict, in a line: the library's message without its drawing. */
 const reason = (error: unknown) => {
@@ -63,20 +85,27 @@ export function evaluateAssertions(instance: Instance, workflow: WorkflowModel):
     const steps = ready(instance, workflow, assertion);
     if (steps === undefined) continue;
     (instance.asr ??= []).push(assertion.name);
-    const values: Record<string, Record<string, unknown>> = {};
-    for (const [name, v] of Object.entries(steps)) values[name] = { ...v.attributes };
+    // What it saw, copied only for an alert: most assertions hold.
+    const seen = () => {
+      const values: Record<string, Record<string, unknown>> = {};
+      for (const [name, v] of Object.entries(steps)) values[name] = { ...v.attributes };
+      return values;
+    };
     let verdict: unknown;
     try {
       verdict = assertion.evaluate(steps);
     } catch (error) {
-      failed.push({ name: assertion.name, expr: assertion.expr, values, error: reason(error) });
+      failed.push({ name: assertion.name, expr: assertion.expr, values: seen(), error: reason(error) });
       continue;
     }
     if (verdict === true) continue;
-    const outcome: AssertionOutcome = { name: assertion.name, expr: assertion.expr, values };
+    const outcome: AssertionOutcome = { name: assertion.name, expr: assertion.expr, values: seen() };
     if (verdict !== false) outcome.error = `gave ${String(verdict)}, not true or false`;
     failed.push(outcome);
   }
+  // Once every assertion has had its say, the kept events are dead weight on every write.
+  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length)
+    instance.at = undefined;
   return failed;
 }
 
@@ -86,12 +115,15 @@ function ready(
   workflow: WorkflowModel,
   assertion: AssertionModel,
 ): Record<string, StepView> | undefined {
+  // All done first: views are built once, for the evaluation.
+  for (const i of assertion.when) {
+    const name = (workflow.steps[i] as StepModel).name;
+    if (own(instance.done, name) === undefined || own(instance.at, name) === undefined) return undefined;
+  }
   const steps: Record<string, StepView> = {};
   for (const i of assertion.when) {
     const name = (workflow.steps[i] as StepModel).name;
-    const kept = own(instance.at, name);
-    if (own(instance.done, name) === undefined || kept === undefined) return undefined;
-    steps[name] = view(kept);
+    steps[name] = view(own(instance.at, name) as KeptStep);
   }
   return steps;
 }

@@ -180,41 +180,48 @@ export function describeShift(shift: LatencyShift): string {
  * Keeps the windows a baseline needs and no more.
  */
 export class LatencyBaselines {
+  // By the step's model object: no key to build per sample.
   private readonly series = new Map<
-    string,
+    StepModel,
     { workflow: WorkflowModel; step: StepModel; windows: Map<number, LatencyWindow>; judged: number }
   >();
+  /** The earliest time at which some window can be judged: `close` is free until then. */
+  private nextClose = Number.POSITIVE_INFINITY;
 
   add(sample: LatencySample, workflow: WorkflowModel): void {
     const index = workflow.stepIndex.get(sample.step);
     const step = index === undefined ? undefined : workflow.steps[index];
-    if (step?.latency === undefined) return;
-    const key = `${workflow.name}\u0000${step.name}`;
-    let series = this.series.get(key);
+    const latency = step?.latency;
+    if (step === undefined || latency === undefined) return;
+    let series = this.series.get(step);
     if (series === undefined) {
       series = { workflow, step, windows: new Map(), judged: Number.NEGATIVE_INFINITY };
-      this.series.set(key, series);
+      this.series.set(step, series);
     }
-    const w = windowOf(sample.at, step.latency.windowMs);
+    const w = windowOf(sample.at, latency.windowMs);
     // A sample for a window already judged is too late to count: its verdict stands.
     if (w <= series.judged) return;
     let window = series.windows.get(w);
     if (window === undefined) {
       window = newWindow();
       series.windows.set(w, window);
+      this.nextClose = Math.min(this.nextClose, (w + 1) * latency.windowMs + workflow.graceMs);
     }
     addSample(window, sample);
   }
 
   /** Judges every window whose end plus grace `observed` has passed. */
   close(observed: number): { alerts: Alert[]; notes: string[] } {
+    if (observed < this.nextClose) return NOTHING;
     const alerts: Alert[] = [];
     const notes: string[] = [];
+    let next = Number.POSITIVE_INFINITY;
     for (const series of this.series.values()) {
       const latency = series.step.latency as NonNullable<StepModel['latency']>;
       const { windowMs, baselineWindows } = latency;
+      const grace = series.workflow.graceMs;
       const ready = [...series.windows.keys()]
-        .filter((w) => w > series.judged && (w + 1) * windowMs + series.workflow.graceMs <= observed)
+        .filter((w) => w > series.judged && (w + 1) * windowMs + grace <= observed)
         .sort((a, b) => a - b);
       for (const w of ready) {
         const baseline = newWindow();
@@ -231,12 +238,17 @@ export class LatencyBaselines {
         else if (verdict.kind === 'cold-only') notes.push(`${series.workflow.name} ${verdict.note}`);
         series.judged = w;
       }
-      for (const w of series.windows.keys())
+      for (const w of series.windows.keys()) {
         if (w < series.judged - baselineWindows) series.windows.delete(w);
+        else if (w > series.judged) next = Math.min(next, (w + 1) * windowMs + grace);
+      }
     }
+    this.nextClose = next;
     return { alerts, notes };
   }
 }
+
+const NOTHING: { alerts: Alert[]; notes: string[] } = Object.freeze({ alerts: [], notes: [] }) as never;
 
 /**
  * A sketch as stored: the key of its first bin and the counts from there, plus zeros. Far smaller

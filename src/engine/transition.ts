@@ -44,8 +44,8 @@ export interface Transition {
 
 export interface EventTransition extends Transition {
   effect: EventEffect;
-  /** Step latencies this event completed, for steps with learned baselines (`latency:`). */
-  samples?: LatencySample[];
+  /** The step latency this event completed (every expected step, or those with `latency:`). */
+  sample?: LatencySample;
 }
 
 export function newInstance(workflow: string, correlationId: string): Instance {
@@ -86,6 +86,8 @@ export function applyEvent(
   workflow: WorkflowModel,
   now: number,
   hash: string = eventHash(event.eventId),
+  /** Every expected step's latency (behaviour metrics, stats); otherwise only steps with `latency:`. */
+  allSamples = false,
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
   if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate' };
@@ -112,12 +114,15 @@ export function applyEvent(
   // Done times are facts and stay up to date even after the end, so that what an ended instance
   // shows as missing does not depend on arrival order; only its status is settled.
   // Every expected step's latency feeds the behaviour metrics; those with `latency:` the baselines too.
-  const tracked = succeeded && step.underSteps && !Object.hasOwn(instance.done, step.name);
+  const tracked =
+    succeeded &&
+    step.underSteps &&
+    (allSamples || step.latency !== undefined) &&
+    !Object.hasOwn(instance.done, step.name);
   if (succeeded) recordSuccess(instance, workflow, step, event);
   const sample = tracked ? latencySample(instance, workflow, step, event) : undefined;
-  const samples = sample === undefined ? undefined : [sample];
   if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
-    keepForAssertions(instance, step, event);
+    keepForAssertions(instance, workflow, step, event);
     for (const outcome of evaluateAssertions(instance, workflow)) {
       raiseAssertion(instance, workflow, alerts, now, outcome);
     }
@@ -132,13 +137,13 @@ export function applyEvent(
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
       instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
-      return samples ? { instance, alerts, effect, samples } : { instance, alerts, effect };
+      return sample ? { instance, alerts, effect, sample } : { instance, alerts, effect };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
   instance.wk = nextWake(instance, workflow);
-  return samples ? { instance, alerts, effect, samples } : { instance, alerts, effect };
+  return sample ? { instance, alerts, effect, sample } : { instance, alerts, effect };
 }
 
 /**

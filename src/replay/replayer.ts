@@ -155,13 +155,19 @@ export class Replayer {
     if (event.time > this.observed) this.moveTo(event.time);
     const endedBefore = entry?.instance.end;
     const statusBefore = entry?.instance.st;
-    const result = applyEvent(entry?.instance, event, model, this.observed, hash);
+    const result = applyEvent(
+      entry?.instance,
+      event,
+      model,
+      this.observed,
+      hash,
+      this.options.onEvent !== undefined,
+    );
     this.options.onEvent?.(event, result, statusBefore);
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
     for (const alert of result.alerts) this.raise(alert);
-    if (result.samples && this.baselines)
-      for (const sample of result.samples) this.baselines.add(sample, model);
+    if (result.sample && this.baselines) this.baselines.add(result.sample, model);
     if (entry === undefined) {
       const fresh: Live = { instance: result.instance, model, queued: undefined };
       instances.set(event.correlationId, fresh);

@@ -80,9 +80,9 @@ export class StatsCollector {
       if (event.status === 'failed') counters.failures++;
       if (event.status === 'succeeded') counters.successes++;
     }
-    for (const sample of result.samples ?? []) {
-      const c = this.steps.get(sample.workflow)?.get(sample.step);
-      if (!c) continue;
+    const sample = result.sample;
+    const c = sample && this.steps.get(sample.workflow)?.get(sample.step);
+    if (sample && c) {
       addSample(c.window, sample);
       c.done++;
       c.attempts += sample.attempts;

@@ -65,12 +65,13 @@ export function fold(
     }
     observed = Math.max(observed, Math.min(p.event.time, p.record.arrival));
     const was = instance.st;
-    const t = applyEvent(instance, p.event, model, observed, p.hash);
+    // Every step's latency: the consumer reports them all as behaviour metrics.
+    const t = applyEvent(instance, p.event, model, observed, p.hash, true);
     pending.push(...t.alerts);
     changed = true;
     if (t.effect === 'ignored') deps.metrics.count('ignored');
-    else behaviour(p.event, t.samples, model, deps.metrics);
-    if (t.samples) samples.push(...t.samples);
+    else behaviour(p.event, t.sample, model, deps.metrics);
+    if (t.sample) samples.push(t.sample);
     const t0 = instance.t0;
     if (t.effect === 'applied' && was !== 'completed' && instance.st === 'completed' && t0 !== undefined) {
       deps.metrics.timing('workflowLatency', p.event.time - t0, { workflow: model.name });
@@ -98,7 +99,7 @@ export function fold(
  */
 function behaviour(
   event: TelemetryEvent,
-  samples: readonly LatencySample[] | undefined,
+  sample: LatencySample | undefined,
   model: WorkflowModel,
   metrics: MetricsSink,
 ): void {
@@ -107,7 +108,7 @@ function behaviour(
   const step = { workflow: model.name, step: event.step };
   if (event.status === 'failed') metrics.count('stepFailures', 1, step);
   if (event.durationMs !== undefined) metrics.timing('duration', event.durationMs, { ...step, start });
-  for (const sample of samples ?? []) {
+  if (sample) {
     metrics.timing('stepLatency', sample.ms, { workflow: sample.workflow, step: sample.step, start });
     metrics.count('attempts', sample.attempts, { workflow: sample.workflow, step: sample.step });
   }
