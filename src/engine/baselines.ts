@@ -21,6 +21,8 @@ export type Sketch = DDSketch;
 export interface LatencySample {
   readonly workflow: string;
   readonly step: string;
+  /** The step's position in its workflow model. */
+  readonly index: number;
   readonly ms: number;
   readonly cold: boolean;
   /** The step's event time: the window it falls in. */
@@ -189,8 +191,7 @@ export class LatencyBaselines {
   private nextClose = Number.POSITIVE_INFINITY;
 
   add(sample: LatencySample, workflow: WorkflowModel): void {
-    const index = workflow.stepIndex.get(sample.step);
-    const step = index === undefined ? undefined : workflow.steps[index];
+    const step = workflow.steps[sample.index];
     const latency = step?.latency;
     if (step === undefined || latency === undefined) return;
     let series = this.series.get(step);

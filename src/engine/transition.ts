@@ -170,6 +170,7 @@ function latencySample(
   return {
     workflow: workflow.name,
     step: step.name,
+    index: step.index,
     ms: done - from,
     cold: event.coldStart === true,
     at: done,
