@@ -73,7 +73,9 @@ export function replay(
 
 /** `kind` or `kind:step` of each alert, in the order raised. */
 export const kinds = (result: ReplayResult) =>
-  result.alerts.map((a) => (a.step ? `${a.kind}:${a.step}` : a.kind));
+  result.alerts.map(
+    (a) => `${a.step ? `${a.kind}:${a.step}` : a.kind}${a.state === 'resolved' ? ' (resolved)' : ''}`,
+  );
 
 /** A happy path for `o-1`: two items, everything on time. */
 export function happyPath(cid = 'o-1'): EventSpec[] {

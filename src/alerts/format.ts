@@ -11,7 +11,8 @@ export const MAX_MESSAGE_BYTES = 250_000;
 export function alertSubject(alert: Alert): string {
   const what = alert.step === null ? '' : ` ${alert.step}`;
   const late = alert.lateByMs > 0 ? ` (${formatDuration(alert.lateByMs)} late)` : '';
-  const text = `[${alert.severity}] ${alert.kind} ${alert.workflow} ${alert.correlationId}${what}${late}`;
+  const state = alert.state === 'resolved' ? 'RESOLVED ' : '';
+  const text = `[${alert.severity}] ${state}${alert.kind} ${alert.workflow} ${alert.correlationId}${what}${late}`;
   // SNS refuses control characters and line breaks in a subject; non-ASCII shows badly in mail.
   const ascii = text.replace(/[^\u0020-\u007e]/g, '?');
   return ascii.length <= MAX_SUBJECT ? ascii : `${ascii.slice(0, MAX_SUBJECT - 3)}...`;
@@ -49,6 +50,8 @@ export function alertAttributes(alert: Alert) {
     kind: { DataType: 'String', StringValue: alert.kind },
     workflow: { DataType: 'String', StringValue: alert.workflow },
     severity: { DataType: 'String', StringValue: alert.severity },
+    // `{"state": ["firing"]}` keeps resolutions from subscribers that only want what is wrong.
+    state: { DataType: 'String', StringValue: alert.state ?? 'firing' },
   };
 }
 
@@ -60,6 +63,15 @@ export function describeAlert(alert: Alert): string {
       ? [`window ${alert.latency.windowStart.slice(11, 19)}–${alert.latency.windowEnd.slice(11, 19)}`]
       : [alert.correlationId];
   if (alert.step !== null) parts.push(alert.step);
+  if (alert.state === 'resolved') {
+    parts.push(
+      alert.kind === 'step_overdue'
+        ? `RESOLVED: arrived ${formatDuration(alert.lateByMs)} after its deadline`
+        : 'RESOLVED: completed after all',
+    );
+    parts.push(`(${alert.severity}, at ${alert.detectedAt})`);
+    return parts.join('  ');
+  }
   switch (alert.kind) {
     case 'step_overdue': {
       // Not "has a successful event": a counted step can have some and still be missing.

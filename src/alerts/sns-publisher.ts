@@ -1,6 +1,6 @@
 import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { batches } from '../../packages/producer/src/batches.js';
-import type { Alert } from '../engine/alert.js';
+import { type Alert, messageKey } from '../engine/alert.js';
 import type { AlertPublisher, PublishResult } from '../runtime/ports.js';
 import { alertAttributes, alertMessage, alertSubject } from './format.js';
 
@@ -19,9 +19,9 @@ export class SnsPublisher implements AlertPublisher {
     const published = new Set<string>();
     const failed: { alertId: string; error: string }[] = [];
     // An alert raised twice (a retry after a conflict) is sent once.
-    const unique = [...new Map(alerts.map((a) => [a.alertId, a])).values()];
+    const unique = [...new Map(alerts.map((a) => [messageKey(a), a])).values()];
     const entries = unique.map((alert) => ({
-      Id: alert.alertId,
+      Id: messageKey(alert),
       Subject: alertSubject(alert),
       Message: alertMessage(alert),
       MessageAttributes: alertAttributes(alert),

@@ -56,7 +56,20 @@ export interface Alert {
   assertion?: AssertionOutcome;
   /** latency_shift: the window, its quantiles against the baseline's, and what cold starts explain. */
   latency?: LatencyShift;
+  /**
+   * `resolved`: it is over (the missing step arrived, the timed-out workflow completed); the same
+   * `alertId` as the alert it resolves, so receivers close what they opened. Absent: firing.
+   */
+  state?: 'resolved';
 }
+
+/**
+ * An alert's identity as a message: its alertId, and for a resolution the alertId marked so. What
+ * outboxes and publish results are keyed by, so that an alert and its resolution never collide.
+ * Letters, digits and hyphens only: SNS batch entry IDs allow no more.
+ */
+export const messageKey = (alert: Pick<Alert, 'alertId' | 'state'>): string =>
+  alert.state === 'resolved' ? `${alert.alertId}-resolved` : alert.alertId;
 
 /** What an assertion saw and said (assertion_failed). */
 export interface AssertionOutcome {

@@ -114,12 +114,12 @@ export function applyEvent(
   // Done times are facts and stay up to date even after the end, so that what an ended instance
   // shows as missing does not depend on arrival order; only its status is settled.
   // Every expected step's latency feeds the behaviour metrics; those with `latency:` the baselines too.
-  const tracked =
-    succeeded &&
-    step.underSteps &&
-    (allSamples || step.latency !== undefined) &&
-    !Object.hasOwn(instance.done, step.name);
+  const wasDone = Object.hasOwn(instance.done, step.name);
+  const tracked = succeeded && step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
   if (succeeded) recordSuccess(instance, workflow, step, event);
+  // A step alerted as missing that arrives after all: its alert is resolved.
+  if (succeeded && !wasDone && Object.hasOwn(instance.done, step.name))
+    resolveOverdue(instance, workflow, step, now, alerts);
   const sample = tracked ? latencySample(instance, workflow, step, event) : undefined;
   if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
     keepForAssertions(instance, workflow, step, event);
@@ -236,6 +236,65 @@ function resolveTimedOut(instance: Instance, workflow: WorkflowModel, now: numbe
   instance.late = true;
   const lateBy = Math.max(0, completedAt - deadline);
   end(instance, 'completed', now, alerts, workflow, 'completed_late', null, deadline, lateBy);
+  resolve(instance, workflow, alerts, now, 'workflow_timed_out', null, deadline, lateBy);
+}
+
+/** The resolution of a step_overdue raised while the step was missing, now that it is done. */
+function resolveOverdue(
+  instance: Instance,
+  workflow: WorkflowModel,
+  step: StepModel,
+  now: number,
+  alerts: Alert[],
+): void {
+  if (!fired(instance, `step_overdue:${step.name}`)) return;
+  const { done } = scratchFor(workflow);
+  const origin = load(instance, workflow, done);
+  const deadline = stepDeadline(step, done, origin);
+  const at = done[step.index] as number;
+  resolve(
+    instance,
+    workflow,
+    alerts,
+    now,
+    'step_overdue',
+    step.name,
+    Number.isNaN(deadline) ? null : deadline,
+    Number.isNaN(deadline) ? 0 : Math.max(0, at - deadline),
+  );
+}
+
+/**
+ * Publishes that an alert is over: the same alertId with `state: resolved`, once, so receivers
+ * close what they opened (PagerDuty, Alertmanager-style).
+ */
+function resolve(
+  instance: Instance,
+  workflow: WorkflowModel,
+  alerts: Alert[],
+  now: number,
+  kind: AlertKind,
+  step: string | null,
+  deadline: number | null,
+  lateByMs: number,
+): void {
+  const key = `resolved:${step === null ? kind : `${kind}:${step}`}`;
+  if (fired(instance, key)) return;
+  (instance.fired ??= []).push(key);
+  const alert = alertRecord(
+    { kind, step, deadline, detectedAt: now, lateByMs },
+    {
+      workflow: workflow.name,
+      correlationId: instance.id,
+      severity: workflow.severity,
+      status: instance.st,
+      missing: missingSteps(instance, workflow),
+      timeline: timelineOf(instance, workflow),
+      droppedRows: instance.tlx ?? 0,
+    },
+  );
+  alert.state = 'resolved';
+  alerts.push(alert);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Alert } from '../engine/alert.js';
+import { type Alert, messageKey } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
 import type { WorkflowModel } from '../workflow/model.js';
 import type {
@@ -60,7 +60,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   if (result.failed.length > 0) {
     deps.metrics.count('publishFailures', result.failed.length);
     for (const f of result.failed) {
-      const alert = alerts.find((a) => a.alertId === f.alertId);
+      const alert = alerts.find((a) => messageKey(a) === f.alertId);
       deps.logger.warn('alert not published; it stays pending and is retried', {
         alertId: f.alertId,
         kind: alert?.kind,
@@ -71,7 +71,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
     }
   }
   for (const alert of alerts) {
-    if (result.published.has(alert.alertId)) {
+    if (result.published.has(messageKey(alert))) {
       deps.logger.info('alert published', {
         alertId: alert.alertId,
         kind: alert.kind,
@@ -83,7 +83,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   }
   await Promise.all(
     withPending
-      .filter((s) => s.pending.some((a) => result.published.has(a.alertId)))
+      .filter((s) => s.pending.some((a) => result.published.has(messageKey(a))))
       .map(async (s) => {
         try {
           // False when the item moved on since: the alert stays pending and goes out again later,
@@ -104,7 +104,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
 export function countPublished(alerts: readonly Alert[], result: PublishResult, metrics: MetricsSink): void {
   metrics.count('alertsPublished', result.published.size);
   for (const alert of alerts) {
-    if (result.published.has(alert.alertId))
+    if (result.published.has(messageKey(alert)))
       metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
   }
 }

@@ -1,4 +1,4 @@
-import type { Alert } from '../engine/alert.js';
+import { type Alert, messageKey } from '../engine/alert.js';
 import {
   addSample,
   decodeWindow,
@@ -220,7 +220,7 @@ async function publish(
   countPublished(state.pending, result, deps.metrics);
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
   if (result.published.size === 0) return;
-  state.pending = state.pending.filter((a: Alert) => !result.published.has(a.alertId));
+  state.pending = state.pending.filter((a: Alert) => !result.published.has(messageKey(a)));
   state.version = await deps.store.putLatencyState(state);
 }
 

@@ -1,4 +1,4 @@
-import { type Alert, alertRecord, iso } from '../engine/alert.js';
+import { type Alert, alertRecord, iso, messageKey } from '../engine/alert.js';
 import type { LatencyWindow } from '../engine/baselines.js';
 import type { Severity } from '../workflow/schema.js';
 import { countPublished } from './commit.js';
@@ -309,7 +309,7 @@ async function updateLag(
   countPublished(monitor.pending, result, deps.metrics);
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
   if (result.published.size > 0) {
-    monitor.pending = monitor.pending.filter((a) => !result.published.has(a.alertId));
+    monitor.pending = monitor.pending.filter((a) => !result.published.has(messageKey(a)));
     monitor.version = await deps.store.putMonitor(monitor);
   }
 }

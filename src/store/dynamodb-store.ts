@@ -12,7 +12,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { retryRemaining } from '../../packages/producer/src/retry.js';
-import type { Alert } from '../engine/alert.js';
+import { type Alert, messageKey } from '../engine/alert.js';
 import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 import type {
@@ -247,7 +247,7 @@ export class DynamoDbStore implements StateStore {
     stored: StoredInstance,
     published: ReadonlySet<string>,
   ): Promise<(Written & { pending: Alert[] }) | undefined> {
-    const rest = stored.pending.filter((a) => !published.has(a.alertId));
+    const rest = stored.pending.filter((a) => !published.has(messageKey(a)));
     const wk = stored.instance.wk;
     const sets = ['ver = :next'];
     const removes: string[] = [];

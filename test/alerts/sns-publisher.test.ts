@@ -122,4 +122,30 @@ describe('SnsPublisher', () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(sns.commandCalls(PublishBatchCommand)).toHaveLength(0);
   });
+
+  it('sends an alert and its resolution as two messages, told apart by their state attribute', async () => {
+    sns.on(PublishBatchCommand).callsFake((input) => ({
+      Successful: input.PublishBatchRequestEntries.map((e: { Id: string }) => ({
+        Id: e.Id,
+        MessageId: e.Id,
+      })),
+      Failed: [],
+    }));
+    const firing = alert(1);
+    const resolved = alert(1, { state: 'resolved' });
+    const result = await new SnsPublisher(new SNSClient({}), TOPIC).publish([firing, resolved]);
+    const [call] = sns.commandCalls(PublishBatchCommand);
+    const entries = call?.args[0].input.PublishBatchRequestEntries ?? [];
+    expect(entries.map((e) => e.Id)).toEqual([firing.alertId, `${firing.alertId}-resolved`]);
+    expect(entries.map((e) => e.MessageAttributes?.state?.StringValue)).toEqual(['firing', 'resolved']);
+    expect(entries[1]?.Subject).toBe(
+      '[high] RESOLVED step_overdue order-fulfilment o-1 payment.authorized (30s late)',
+    );
+    expect(JSON.parse(entries[1]?.Message as string)).toMatchObject({
+      alertId: firing.alertId,
+      state: 'resolved',
+    });
+    expect([...result.published]).toEqual([firing.alertId, `${firing.alertId}-resolved`]);
+    expect(describeAlert(resolved)).toContain('RESOLVED: arrived 30s after its deadline');
+  });
 });

@@ -174,16 +174,23 @@ describe('engine properties', () => {
     );
   });
 
-  it('raises at most one alert per instance, kind and step, whatever the order and timing', () => {
+  it('raises at most one alert per instance, kind and step (and one resolution), whatever the order and timing', () => {
     fc.assert(
       fc.property(
         spread.chain((events) => shuffled(events)),
         fc.boolean(),
         (events, drain) => {
           const result = replay(events, { config, drain });
-          const keys = result.alerts.map((a) => `${a.correlationId}|${a.kind}|${a.step}`);
+          const keys = result.alerts.map((a) => `${a.correlationId}|${a.kind}|${a.step}|${a.state}`);
           expect(new Set(keys).size).toBe(keys.length);
-          expect(new Set(result.alerts.map((a) => a.alertId)).size).toBe(keys.length);
+          expect(new Set(result.alerts.map((a) => `${a.alertId}|${a.state}`)).size).toBe(keys.length);
+          // A resolution follows the alert it resolves, with its alertId.
+          result.alerts.forEach((a, i) => {
+            if (a.state !== 'resolved') return;
+            expect(
+              result.alerts.slice(0, i).some((b) => b.alertId === a.alertId && b.state === undefined),
+            ).toBe(true);
+          });
         },
       ),
       { numRuns: 300 },

@@ -42,12 +42,21 @@ describe('contract §3 time rules', () => {
     expect(kinds(result)).toEqual([]);
   });
 
-  it('a late step that then arrives raises nothing more: one step_overdue per step', () => {
+  it('a step alerted as missing that then arrives resolves its alert, once: one step_overdue per step', () => {
     const result = replay(
       [ev('placed', 0, { attributes: { items: 1 } }), ev('paid', 3 * MIN), ev('paid', 4 * MIN)],
       { at: 5 * MIN },
     );
-    expect(kinds(result)).toEqual(['step_overdue:paid']);
+    expect(kinds(result)).toEqual(['step_overdue:paid', 'step_overdue:paid (resolved)']);
+    const [alert, resolution] = result.alerts;
+    // The same alertId: a receiver closes what it opened.
+    expect(resolution?.alertId).toBe(alert?.alertId);
+    expect(resolution).toMatchObject({
+      state: 'resolved',
+      lateByMs: 1 * MIN,
+      missing: ['reserved', 'picked', 'shipped'],
+    });
+    expect(alert?.state).toBeUndefined();
   });
 
   it('a step deadline counts from the latest of its after steps and is unknown until all are done', () => {
@@ -83,8 +92,8 @@ describe('contract §3 time rules', () => {
       ev('shipped', 12 * MIN),
     ];
     const result = replay(events, { drain: true });
-    // The third pick (11m) is late against picked's 10m deadline.
-    expect(kinds(result)).toEqual(['step_overdue:picked']);
+    // The third pick (11m) is late against picked's 10m deadline: missing at 10m30s, then resolved.
+    expect(kinds(result)).toEqual(['step_overdue:picked', 'step_overdue:picked (resolved)']);
     expect(result.alerts[0]?.lateByMs).toBe(1 * MIN);
     expect(result.instances[0]?.status).toBe('completed');
   });
@@ -155,7 +164,7 @@ describe('contract §3 time rules', () => {
     expect(result.instances[0]).toMatchObject({ status: 'completed', late: true });
   });
 
-  it('timed out, then completed: completed_late as the resolution', () => {
+  it('timed out, then completed: completed_late, and the timed-out alert resolved', () => {
     const events = [
       ev('placed', 0, { attributes: { items: 1 } }),
       ev('paid', 1 * MIN),
@@ -164,8 +173,9 @@ describe('contract §3 time rules', () => {
       ev('shipped', 18 * MIN),
     ];
     const result = replay(events, { drain: true });
-    expect(kinds(result)).toEqual(['workflow_timed_out', 'completed_late']);
+    expect(kinds(result)).toEqual(['workflow_timed_out', 'completed_late', 'workflow_timed_out (resolved)']);
     expect(result.alerts[1]).toMatchObject({ status: 'completed', lateByMs: 3 * MIN });
+    expect(result.alerts[2]?.alertId).toBe(result.alerts[0]?.alertId);
     expect(result.instances[0]).toMatchObject({ status: 'completed', late: true });
   });
 

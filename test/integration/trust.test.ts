@@ -2,7 +2,7 @@ import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/clie
 import { PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { aggregate } from 'aws-kinesis-agg';
 import { beforeAll, expect, it } from 'vitest';
-import type { Alert } from '../../src/engine/alert.js';
+import { type Alert, messageKey } from '../../src/engine/alert.js';
 import type { Emulators } from '../../src/local/emulators.js';
 import { heartbeatRecord } from '../../src/runtime/heartbeat.js';
 import { sweep } from '../../src/runtime/sweep.js';
@@ -11,7 +11,10 @@ import { ev, happyPath, line, MIN, replay, SEC, T0 } from '../helpers.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
 import { capturePublished, type Harness, harness, refusePublishing } from './harness.js';
 
-const kindsOf = (alerts: readonly Alert[]) => alerts.map((a) => (a.step ? `${a.kind}:${a.step}` : a.kind));
+const kindsOf = (alerts: readonly Alert[]) =>
+  alerts.map(
+    (a) => `${a.step ? `${a.kind}:${a.step}` : a.kind}${a.state === 'resolved' ? ' (resolved)' : ''}`,
+  );
 
 /** Records a consumer handler's responses while the poller drains. */
 function recordResponses(h: Harness): { batchItemFailures: { itemIdentifier: string }[] }[] {
@@ -224,17 +227,20 @@ describeOnEachStore(
             { drain: true },
           ).alerts,
       );
-      const byId = (alerts: readonly Alert[]) => [...alerts].sort((a, b) => (a.alertId < b.alertId ? -1 : 1));
+      const byId = (alerts: readonly Alert[]) =>
+        [...alerts].sort((a, b) => (messageKey(a) < messageKey(b) ? -1 : 1));
       expect(byId(h.published)).toEqual(byId(alone));
       expect(kindsOf(h.published).sort()).toEqual([
         'completed_late',
         'step_overdue:paid',
         'step_overdue:picked',
         'step_overdue:shipped',
+        'step_overdue:shipped (resolved)',
         'workflow_failed:declined',
         'workflow_incomplete',
         'workflow_timed_out',
         'workflow_timed_out',
+        'workflow_timed_out (resolved)',
       ]);
     });
 

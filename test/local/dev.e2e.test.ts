@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sendEvents } from '../../packages/producer/src/send.js';
+import { messageKey } from '../../src/engine/alert.js';
 import { addSample, encodeWindow, newWindow } from '../../src/engine/baselines.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
 import { createTable } from '../../src/local/emulators.js';
@@ -280,13 +281,15 @@ describe('overdue dev, end to end', () => {
       step: string | null;
       status: string;
       missing: string[];
-    }) => `${a.correlationId} ${a.kind} ${a.step ?? '-'} ${a.status} [${a.missing.join(',')}]`;
+      state?: string;
+    }) =>
+      `${a.correlationId} ${a.kind} ${a.step ?? '-'} ${a.status} [${a.missing.join(',')}]${a.state ? ` ${a.state}` : ''}`;
     const expected = replayed.alerts.map(identity).sort();
     expect(expected.length).toBeGreaterThanOrEqual(5);
     const backfilled = () =>
       [
         ...new Map(
-          dev.alerts.filter((a) => a.correlationId.startsWith('b-')).map((a) => [a.alertId, a]),
+          dev.alerts.filter((a) => a.correlationId.startsWith('b-')).map((a) => [messageKey(a), a]),
         ).values(),
       ]
         .map(identity)

@@ -1,4 +1,4 @@
-import type { Alert } from '../../src/engine/alert.js';
+import { type Alert, messageKey } from '../../src/engine/alert.js';
 import type { WindowData } from '../../src/engine/baselines.js';
 import type { Instance } from '../../src/engine/instance.js';
 import { VersionConflictError } from '../../src/runtime/errors.js';
@@ -118,7 +118,7 @@ export class MemoryStore implements StateStore {
     this.enter('clearPending');
     const row = this.rows.get(stored.key);
     if (!row || row.version !== stored.version) return undefined;
-    const pending = stored.pending.filter((a) => !published.has(a.alertId));
+    const pending = stored.pending.filter((a) => !published.has(messageKey(a)));
     row.version += 1;
     row.out = pending.length > 0 ? JSON.stringify(pending) : undefined;
     if (pending.length === 0) row.due = stored.instance.wk;
