@@ -15,6 +15,8 @@ export const handler = consumerHandler(
       config,
       tableName: env.TABLE_NAME,
       topicArn: env.TOPIC_ARN,
+      traceUrl: env.TRACE_URL || undefined,
+      region: env.AWS_REGION,
       quarantineRetentionMs: env.QUARANTINE_RETENTION,
       logPayloads: env.LOG_PAYLOADS,
       maxSkewMs: env.MAX_SKEW,

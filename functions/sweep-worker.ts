@@ -11,7 +11,14 @@ const { config, logger, metrics, observability } = lambdaWiring('sweep-worker', 
 export const handler = sweepWorkerHandler(
   composeSweepWorker(
     awsClients(),
-    { config, tableName: env.TABLE_NAME, topicArn: env.TOPIC_ARN, sweepEveryMs: env.SWEEP_EVERY },
+    {
+      config,
+      tableName: env.TABLE_NAME,
+      topicArn: env.TOPIC_ARN,
+      traceUrl: env.TRACE_URL || undefined,
+      region: env.AWS_REGION,
+      sweepEveryMs: env.SWEEP_EVERY,
+    },
     observability,
   ),
   { safetyMarginMs: env.SAFETY_MARGIN },

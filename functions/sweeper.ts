@@ -26,6 +26,8 @@ export const handler = sweeperHandler(
       config,
       tableName: env.TABLE_NAME,
       topicArn: env.TOPIC_ARN,
+      traceUrl: env.TRACE_URL || undefined,
+      region: env.AWS_REGION,
       streamName: env.STREAM_NAME,
       lagThresholdMs: env.LAG_THRESHOLD,
       lagSeverity: env.LAG_SEVERITY,

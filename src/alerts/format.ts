@@ -114,3 +114,51 @@ export function describeAlert(alert: Alert): string {
   parts.push(`(${alert.severity}, at ${alert.detectedAt})`);
   return parts.join('  ');
 }
+
+/**
+ * What an email subscriber reads instead of the raw record: what happened, what is missing, the
+ * timeline, links to the traces, and the ID to find it again. Plain text, bounded in length.
+ */
+export function alertEmail(alert: Alert, traceLinks: readonly string[] = []): string {
+  const lines = [describeAlert(alert), ''];
+  lines.push(`workflow:        ${alert.workflow}`);
+  lines.push(`correlation ID:  ${alert.correlationId}`);
+  if (alert.step !== null) lines.push(`step:            ${alert.step}`);
+  lines.push(`kind:            ${alert.kind}${alert.state === 'resolved' ? ' (resolved)' : ''}`);
+  lines.push(`severity:        ${alert.severity}`);
+  lines.push(`status:          ${alert.status}`);
+  if (alert.deadline !== null) lines.push(`deadline:        ${alert.deadline}`);
+  lines.push(`detected at:     ${alert.detectedAt}`);
+  if (alert.missing.length > 0) lines.push(`missing:         ${alert.missing.join(', ')}`);
+  if (alert.assertion) {
+    lines.push(`assertion:       ${alert.assertion.name}: ${alert.assertion.expr}`);
+    if (alert.assertion.error) lines.push(`                 ${alert.assertion.error}`);
+    for (const [step, values] of Object.entries(alert.assertion.values)) {
+      lines.push(`                 ${step}: ${JSON.stringify(values).slice(0, 300)}`);
+    }
+  }
+  if (alert.timeline.length > 0) {
+    lines.push('', 'timeline:');
+    for (const e of alert.timeline.slice(0, 30)) {
+      const extra = [
+        e.source,
+        e.durationMs === undefined ? undefined : `${e.durationMs} ms${e.coldStart ? ' cold' : ''}`,
+        e.error,
+      ]
+        .filter(Boolean)
+        .join('  ');
+      lines.push(`  ${e.time}  ${e.step.padEnd(24)} ${e.status.padEnd(9)} ${extra}`.trimEnd());
+    }
+    const left = alert.timeline.length - 30 + (alert.timelineTrimmed ?? 0);
+    if (left > 0) lines.push(`  … ${left} more rows (in the JSON record)`);
+  }
+  if (traceLinks.length > 0) {
+    lines.push('', 'traces:');
+    for (const link of traceLinks.slice(0, 5)) lines.push(`  ${link}`);
+  }
+  lines.push(
+    '',
+    `alertId ${alert.alertId}. The full record is this message's JSON for every other protocol.`,
+  );
+  return lines.join('\n');
+}

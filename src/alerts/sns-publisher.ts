@@ -2,7 +2,11 @@ import { PublishBatchCommand, PublishCommand, type SNSClient } from '@aws-sdk/cl
 import { batches } from '../../packages/producer/src/batches.js';
 import { type Alert, messageKey } from '../engine/alert.js';
 import type { AlertPublisher, PublishResult } from '../runtime/ports.js';
-import { alertAttributes, alertMessage, alertSubject } from './format.js';
+import { alertAttributes, alertEmail, alertMessage, alertSubject, MAX_MESSAGE_BYTES } from './format.js';
+import type { TraceLinker } from './trace-links.js';
+
+/** Room the plain-text email body takes beside the JSON record, within SNS's message limit. */
+const EMAIL_BYTES = 20_000;
 
 /** PublishBatch takes at most 10 entries and 256 KiB in all. */
 const BATCH_ENTRIES = 10;
@@ -13,7 +17,26 @@ export class SnsPublisher implements AlertPublisher {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
+    /** Trace links for the record and the email (X-Ray console, or a template). */
+    private readonly traceLink: TraceLinker = () => undefined,
   ) {}
+
+  /**
+   * One message per protocol (MessageStructure json): email subscribers read plain text, every
+   * other protocol (SQS, Lambda, HTTPS, email-json) gets the JSON record, with its trace links.
+   */
+  private body(alert: Alert): string {
+    const links = alert.traceIds.flatMap((id) => this.traceLink(id) ?? []);
+    const record = links.length > 0 ? { ...alert, traceLinks: links } : alert;
+    let email = alertEmail(alert, links);
+    if (Buffer.byteLength(email) > EMAIL_BYTES) email = `${email.slice(0, EMAIL_BYTES / 4)}\n…`;
+    // The record is a string inside the structure: its quotes and escapes grow when encoded again,
+    // so it is trimmed until the whole message fits.
+    for (let budget = MAX_MESSAGE_BYTES - EMAIL_BYTES; ; budget = Math.floor(budget * 0.8)) {
+      const body = JSON.stringify({ default: alertMessage(record as Alert, budget), email });
+      if (Buffer.byteLength(body) <= MAX_MESSAGE_BYTES || budget < 1000) return body;
+    }
+  }
 
   async publish(alerts: readonly Alert[]): Promise<PublishResult> {
     const published = new Set<string>();
@@ -23,7 +46,8 @@ export class SnsPublisher implements AlertPublisher {
     const entries = unique.map((alert) => ({
       Id: messageKey(alert),
       Subject: alertSubject(alert),
-      Message: alertMessage(alert),
+      Message: this.body(alert),
+      MessageStructure: 'json',
       MessageAttributes: alertAttributes(alert),
     }));
     // Attributes add well under 1 KB an entry.

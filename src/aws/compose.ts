@@ -3,6 +3,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { SnsPublisher } from '../alerts/sns-publisher.js';
+import { traceLinker } from '../alerts/trace-links.js';
 import type { ConsumerDeps } from '../runtime/consume-batch.js';
 import type { LogSink, MetricsSink } from '../runtime/ports.js';
 import type { SweeperDeps } from '../runtime/sweep.js';
@@ -27,6 +28,10 @@ interface CommonSettings {
   config: WorkflowConfig;
   tableName: string;
   topicArn: string;
+  /** Links alerts to their traces: a URL template with {traceId} and {region}; default X-Ray's console. */
+  traceUrl?: string | undefined;
+  /** The deployment's region, for X-Ray console links (none without it). */
+  region?: string | undefined;
   /** Wall clock; tests move it. */
   clock?: () => number;
 }
@@ -115,7 +120,11 @@ function shared(clients: Pick<Clients, 'dynamodb' | 'sns'>, settings: CommonSett
   return {
     config: settings.config,
     store: new DynamoDbStore(clients.dynamodb, settings.tableName, clock),
-    publisher: new SnsPublisher(clients.sns, settings.topicArn),
+    publisher: new SnsPublisher(
+      clients.sns,
+      settings.topicArn,
+      traceLinker({ template: settings.traceUrl, region: settings.region }),
+    ),
     metrics: o.metrics,
     logger: o.logger,
     clock,

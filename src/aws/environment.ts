@@ -33,6 +33,10 @@ const common = {
   WORKFLOWS_FILE: z.string().default('workflows.yml'),
   /** CloudWatch namespace of the custom metrics: one per stack, so each stack's alarms see only its own. */
   METRICS_NAMESPACE: z.string().min(1).default('overdue'),
+  /** Trace links in alerts: a URL template with {traceId} and {region}; empty: the X-Ray console. */
+  TRACE_URL: z.string().optional(),
+  /** Set by Lambda. */
+  AWS_REGION: z.string().optional(),
 };
 
 export const consumerEnvironment = z.object({

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 export interface SnsMessage {
   topicArn: string;
   subject: string | undefined;
+  /** What an SQS, Lambda or HTTPS subscriber receives: with MessageStructure json, its `default`. */
   message: string;
+  /** With MessageStructure json, what an email subscriber receives. */
+  email?: string;
   attributes: Record<string, string>;
 }
 
@@ -82,10 +85,17 @@ function read(form: URLSearchParams, prefix: string, topicArn: string): SnsMessa
     const entry = `${prefix}MessageAttributes.entry.${i}.`;
     attributes[form.get(`${entry}Name`) as string] = form.get(`${entry}Value.StringValue`) ?? '';
   }
+  const raw = form.get(`${prefix}Message`) ?? '';
+  // Per protocol, as SNS delivers it: subscribers that are not email get `default`.
+  const perProtocol =
+    form.get(`${prefix}MessageStructure`) === 'json'
+      ? (JSON.parse(raw) as { default: string; email?: string })
+      : undefined;
   return {
     topicArn,
     subject: form.get(`${prefix}Subject`) ?? undefined,
-    message: form.get(`${prefix}Message`) ?? '',
+    message: perProtocol?.default ?? raw,
+    ...(perProtocol?.email === undefined ? {} : { email: perProtocol.email }),
     attributes,
   };
 }

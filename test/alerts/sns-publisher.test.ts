@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { alertMessage, alertSubject, describeAlert, MAX_SUBJECT } from '../../src/alerts/format.js';
 import { SnsPublisher } from '../../src/alerts/sns-publisher.js';
+import { traceLinker } from '../../src/alerts/trace-links.js';
 import type { Alert } from '../../src/engine/alert.js';
 
 const sns = mockClient(SNSClient);
@@ -86,7 +87,7 @@ describe('SnsPublisher', () => {
         severity: { DataType: 'String', StringValue: 'high' },
       },
     });
-    expect(JSON.parse(input?.Message as string)).toEqual(alert(1));
+    expect(JSON.parse(JSON.parse(input?.Message as string).default)).toEqual(alert(1));
   });
 
   it('batches several alerts ten at a time and reports the entries SNS refused', async () => {
@@ -141,11 +142,27 @@ describe('SnsPublisher', () => {
     expect(entries[1]?.Subject).toBe(
       '[high] RESOLVED step_overdue order-fulfilment o-1 payment.authorized (30s late)',
     );
-    expect(JSON.parse(entries[1]?.Message as string)).toMatchObject({
+    expect(JSON.parse(JSON.parse(entries[1]?.Message as string).default)).toMatchObject({
       alertId: firing.alertId,
       state: 'resolved',
     });
     expect([...result.published]).toEqual([firing.alertId, `${firing.alertId}-resolved`]);
     expect(describeAlert(resolved)).toContain('RESOLVED: arrived 30s after its deadline');
+  });
+
+  it('gives email subscribers text and everyone else the record, both with trace links', async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    const withTrace = alert(1, { traceIds: ['1-5759e988-bd862e3fe1be46a994272793'] });
+    await new SnsPublisher(new SNSClient({}), TOPIC, traceLinker({ region: 'eu-west-1' })).publish([
+      withTrace,
+    ]);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.MessageStructure).toBe('json');
+    const body = JSON.parse(input?.Message as string) as { default: string; email: string };
+    const link =
+      'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#xray:traces/1-5759e988-bd862e3fe1be46a994272793';
+    expect(JSON.parse(body.default)).toEqual({ ...withTrace, traceLinks: [link] });
+    expect(body.email).toContain(`traces:\n  ${link}`);
+    expect(body.email.startsWith('o-1  payment.authorized  missing')).toBe(true);
   });
 });

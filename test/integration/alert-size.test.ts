@@ -14,6 +14,7 @@ import { parseWorkflowFile } from '../../src/workflow/load.js';
 import type { WorkflowModel } from '../../src/workflow/model.js';
 import { MIN, T0 } from '../helpers.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
+import { record } from './harness.js';
 
 const model = parseWorkflowFile(
   `
@@ -139,7 +140,7 @@ describeOnEachStore('alerts fit their item and an SNS message however chatty the
       sns.on(PublishCommand).callsFake((input) => {
         messages.push({
           bytes: Buffer.byteLength(input.Message) + input.Subject.length,
-          alert: JSON.parse(input.Message),
+          alert: record(input),
         });
         return { MessageId: 'm' };
       });
@@ -152,7 +153,7 @@ describeOnEachStore('alerts fit their item and an SNS message however chatty the
         for (const e of entries)
           messages.push({
             bytes: Buffer.byteLength(e.Message) + e.Subject.length,
-            alert: JSON.parse(e.Message),
+            alert: record(e),
           });
         return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id })), Failed: [] };
       });

@@ -41,17 +41,27 @@ export const sns = mockClient(SNSClient);
 
 let serial = 0;
 
+/** The alert record a subscriber other than email receives: with MessageStructure json, its `default`. */
+export function record(entry: { Message?: string; MessageStructure?: string }): Alert {
+  const message = entry.Message as string;
+  return JSON.parse(entry.MessageStructure === 'json' ? JSON.parse(message).default : message);
+}
+
 /** Alerts the mocked topic received, in order. */
 export function capturePublished(): Alert[] {
   const published: Alert[] = [];
   sns.reset();
   sns.on(PublishCommand).callsFake((input) => {
-    published.push(JSON.parse(input.Message));
+    published.push(record(input));
     return { MessageId: `m${published.length}` };
   });
   sns.on(PublishBatchCommand).callsFake((input) => {
-    const entries = input.PublishBatchRequestEntries as { Id: string; Message: string }[];
-    for (const e of entries) published.push(JSON.parse(e.Message));
+    const entries = input.PublishBatchRequestEntries as {
+      Id: string;
+      Message: string;
+      MessageStructure?: string;
+    }[];
+    for (const e of entries) published.push(record(e));
     return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id })), Failed: [] };
   });
   return published;
