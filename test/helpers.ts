@@ -9,7 +9,8 @@ export const MIN = 60 * SEC;
 /** The workflow most engine tests use: contract §2's order, shortened names. */
 export const ORDER_YAML = `
 version: 1
-defaults: { grace: 30s, severity: low }
+# Tests of single instances: every alert on its own (incidents have tests of their own).
+defaults: { grace: 30s, severity: low, incidents: { threshold: 0 } }
 workflows:
   order:
     start: placed

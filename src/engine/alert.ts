@@ -13,6 +13,7 @@ export const ALERT_KINDS = [
   'out_of_order',
   'assertion_failed',
   'latency_shift',
+  'incident',
   'monitor_lagging',
 ] as const;
 
@@ -61,6 +62,27 @@ export interface Alert {
    * `alertId` as the alert it resolves, so receivers close what they opened. Absent: firing.
    */
   state?: 'resolved';
+  /** incident: many alerts of one workflow, kind and step, as one message (docs/operations.md, On call). */
+  incident?: IncidentSummary;
+}
+
+export interface IncidentSummary {
+  id: string;
+  /** The kind of the alerts it groups. */
+  of: AlertKind;
+  /** 0 when it opens, then 1, 2… for each update while it grows. */
+  update: number;
+  /** Alerts grouped so far (those published one by one before it opened included). */
+  count: number;
+  openedAt: string;
+  firstCorrelationId: string;
+  lastCorrelationId: string;
+  /** Up to 50 of the instances it holds; all are in the table, each with its own alert recorded. */
+  correlationIds: string[];
+  /** Producers seen in the grouped alerts' timelines, up to 10. */
+  sources: string[];
+  /** A few of the grouped alerts' timelines. */
+  samples: { correlationId: string; timeline: TimelineEntry[] }[];
 }
 
 /**
@@ -68,8 +90,12 @@ export interface Alert {
  * outboxes and publish results are keyed by, so that an alert and its resolution never collide.
  * Letters, digits and hyphens only: SNS batch entry IDs allow no more.
  */
-export const messageKey = (alert: Pick<Alert, 'alertId' | 'state'>): string =>
-  alert.state === 'resolved' ? `${alert.alertId}-resolved` : alert.alertId;
+export const messageKey = (alert: Pick<Alert, 'alertId' | 'state' | 'incident'>): string =>
+  alert.state === 'resolved'
+    ? `${alert.alertId}-resolved`
+    : alert.incident !== undefined && alert.incident.update > 0
+      ? `${alert.alertId}-${alert.incident.update}`
+      : alert.alertId;
 
 /** What an assertion saw and said (assertion_failed). */
 export interface AssertionOutcome {

@@ -1,8 +1,10 @@
 import { type Alert, messageKey } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
-import type { WorkflowModel } from '../workflow/model.js';
+import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
+import { publishIncidents, routeAlerts } from './incidents.js';
 import type {
   AlertPublisher,
+  IncidentStore,
   InstanceStore,
   LogSink,
   MetricsSink,
@@ -41,22 +43,36 @@ export async function commit(
 }
 
 export interface PublishDeps {
-  store: InstanceStore;
+  store: InstanceStore & IncidentStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
+  config: WorkflowConfig;
+  clock: () => number;
 }
 
 /**
- * Publishes what committed items hold in their outbox, then clears what went out. Whatever fails
- * stays pending on its item, which the sweeper's index finds at once; nothing here throws for SNS.
+ * Publishes what committed items hold in their outbox, then clears what went out. Storms are
+ * grouped into incidents first: an alert attached to one counts as sent. Whatever fails stays
+ * pending on its item, which the sweeper's index finds at once; nothing here throws for SNS.
  */
 export async function publishPending(items: readonly StoredInstance[], deps: PublishDeps): Promise<void> {
   const withPending = items.filter((s) => s.pending.length > 0);
   if (withPending.length === 0) return;
   const alerts: Alert[] = withPending.flatMap((s) => s.pending);
-  const result = await deps.publisher.publish(alerts);
-  countPublished(alerts, result, deps.metrics);
+  const routed = await routeAlerts(alerts, deps);
+  const sent = await deps.publisher.publish(routed.now);
+  const result: PublishResult = {
+    published: new Set([...sent.published, ...routed.attached.map((a) => messageKey(a))]),
+    failed: sent.failed,
+  };
+  countPublished(routed.now, sent, deps.metrics);
+  if (routed.incidents) {
+    // Never fatal here: the sweeper publishes what is left in the incident outbox.
+    await publishIncidents(routed.incidents, deps).catch((error) =>
+      deps.logger.warn('could not publish incident messages; the sweeper retries', { error: String(error) }),
+    );
+  }
   if (result.failed.length > 0) {
     deps.metrics.count('publishFailures', result.failed.length);
     for (const f of result.failed) {
@@ -70,9 +86,10 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
       });
     }
   }
+  const attached = new Set(routed.attached);
   for (const alert of alerts) {
     if (result.published.has(messageKey(alert))) {
-      deps.logger.info('alert published', {
+      deps.logger.info(attached.has(alert) ? 'alert attached to an incident' : 'alert published', {
         alertId: alert.alertId,
         kind: alert.kind,
         workflow: alert.workflow,

@@ -1,6 +1,7 @@
-import type { Alert } from '../engine/alert.js';
+import type { Alert, IncidentSummary } from '../engine/alert.js';
 import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
+import type { Severity } from '../workflow/schema.js';
 
 /** An instance as stored: its state, the version it was read at (0: not stored yet) and its outbox. */
 export interface StoredInstance {
@@ -143,6 +144,38 @@ export interface LatencyState {
   version: number;
 }
 
+/** An incident while it is open: what its messages say, and what the monitor needs to update it. */
+export interface OpenIncident {
+  summary: IncidentSummary;
+  workflow: string;
+  step: string | null;
+  severity: Severity;
+  /** When its last message went out (wall clock), and the count it gave. */
+  updatedAt: number;
+  publishedCount: number;
+  /** When an alert was last attached (wall clock): it resolves after a quiet window. */
+  lastAttachAt: number;
+  windowMs: number;
+  updateEveryMs: number;
+}
+
+/** `M / incidents`: open incidents by group (workflow, kind, step), their outbox, and the latest closed. */
+export interface IncidentState {
+  open: Record<string, OpenIncident>;
+  pending: Alert[];
+  recent: IncidentSummary[];
+  version: number;
+}
+
+/** Alert storms grouped into incidents (docs/operations.md, On call). */
+export interface IncidentStore {
+  /** Adds `n` alerts to a group's count for a window; returns the count after. Atomic. */
+  countAlerts(group: string, window: number, n: number, expiresAt: number): Promise<number>;
+  getIncidents(): Promise<IncidentState>;
+  /** Conditional on the version read; throws VersionConflictError when another writer came first. */
+  putIncidents(state: IncidentState): Promise<number>;
+}
+
 /** Records set aside as invalid, kept verbatim with their reason. */
 export interface QuarantineStore {
   quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
@@ -153,6 +186,7 @@ export type ConsumerStore = InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &
   QuarantineStore &
+  IncidentStore &
   Pick<LatencyStore, 'getLatencyShare' | 'putLatencyShare'>;
 /**
  * The index's partitioning, changed by epochs (the store keeps the map): a new partition count takes
@@ -171,6 +205,7 @@ export type SweeperStore = InstanceStore &
   HeartbeatKeyStore &
   MonitorStore &
   IndexMaintenance &
+  IncidentStore &
   Pick<LatencyStore, 'latencyShares' | 'getLatencyState' | 'putLatencyState'>;
 /** Everything: DynamoDbStore maps each call to DynamoDB requests. */
 export type StateStore = ConsumerStore & SweeperStore;

@@ -4,6 +4,7 @@ import type { Severity } from '../workflow/schema.js';
 import { countPublished } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
+import { maintainIncidents } from './incidents.js';
 import { judgeLatency } from './latency.js';
 import type { HeartbeatWriter, MonitorState, ShardInfo } from './ports.js';
 import {
@@ -116,6 +117,7 @@ export async function sweep(deps: SweeperDeps, stopBy: number): Promise<SweepRes
   // or when the figure stops coming because the sweeper stopped.
   deps.metrics.gauge('unpublishedAlerts', unpublished);
   await judgeLatency(deps, observed);
+  await maintainIncidents(deps);
   await maintainIndex(deps);
   deps.metrics.timing('sweepDuration', deps.clock() - started);
   deps.metrics.count('due', result.due);

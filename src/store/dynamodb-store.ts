@@ -16,6 +16,7 @@ import { type Alert, messageKey } from '../engine/alert.js';
 import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 import type {
+  IncidentState,
   LatencySeries,
   LatencyState,
   MonitorState,
@@ -28,7 +29,9 @@ import { StoreError, VersionConflictError } from './errors.js';
 import { fitOutbox, fitToItemLimit } from './item-limit.js';
 import {
   FIRST_EPOCH,
+  groupCountPk,
   HEARTBEAT_KEY_SK,
+  INCIDENTS_SK,
   INDEX_MAP_SK,
   INDEX_NAME,
   INSTANCE_SK,
@@ -484,6 +487,60 @@ export class DynamoDbStore implements StateStore {
     for await (const items of this.query(query))
       for (const item of items) shares.push(JSON.parse(str(item.s)) as Record<string, WindowData>);
     return shares;
+  }
+
+  async countAlerts(group: string, window: number, n: number, expiresAt: number): Promise<number> {
+    const pk = groupCountPk(group);
+    const out = await this.call('UpdateItem', () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: pk }, sk: { S: String(window) } },
+          UpdateExpression: 'ADD c :n SET #ttl = :ttl',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':n': { N: String(n) },
+            ':ttl': { N: String(Math.floor(expiresAt / 1000)) },
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return num(out.Attributes?.c);
+  }
+
+  async getIncidents(): Promise<IncidentState> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: INCIDENTS_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    const item = out.Item;
+    if (!item) return { open: {}, pending: [], recent: [], version: 0 };
+    const doc = JSON.parse(str(item.doc)) as Omit<IncidentState, 'version'>;
+    return { ...doc, version: num(item.ver) };
+  }
+
+  async putIncidents(state: IncidentState): Promise<number> {
+    const { version, ...doc } = state;
+    const item: Item = {
+      pk: { S: MONITOR_PK },
+      sk: { S: INCIDENTS_SK },
+      ver: { N: String(version + 1) },
+      doc: { S: JSON.stringify(doc) },
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(version) }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, `${MONITOR_PK}/${INCIDENTS_SK}`);
+    }
+    return version + 1;
   }
 
   async getLatencyState(): Promise<LatencyState> {

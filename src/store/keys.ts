@@ -69,3 +69,9 @@ export const LATENCY_STATE_SK = 'latency';
 /** A latency window's shares, one item per consumer shard: `L#<workflow>#<windowMs>#<index>` / shard ID. */
 export const latencyPk = (workflow: string, windowMs: number, index: number): string =>
   `L#${workflow}#${windowMs}#${index}`;
+
+/** `M / incidents`: open incidents, their outbox and the latest closed ones. */
+export const INCIDENTS_SK = 'incidents';
+
+/** A group's alert count per window: `C#<workflow>|<kind>|<step>` / window index. */
+export const groupCountPk = (group: string): string => `C#${group}`;

@@ -1,7 +1,7 @@
 import { compileAssertions } from './assertions.js';
 import { parseDuration } from './duration.js';
-import type { LatencyModel, StepCount, StepModel, WorkflowModel } from './model.js';
-import type { LatencySpec, Severity, StepSpec, WorkflowSpec } from './schema.js';
+import type { IncidentsModel, LatencyModel, StepCount, StepModel, WorkflowModel } from './model.js';
+import type { IncidentsSpec, LatencySpec, Severity, StepSpec, WorkflowSpec } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /** A problem found by a cross-check, located by its path of keys; the loader adds line and column. */
@@ -18,6 +18,7 @@ export interface Defaults {
   graceMs: number;
   retentionMs: number;
   severity: Severity;
+  incidents?: IncidentsSpec;
 }
 
 export const BUILTIN_DEFAULTS: Defaults = {
@@ -179,8 +180,29 @@ export function compileWorkflow(
       byName: names.map((_, i) => i).sort((a, b) => ((names[a] ?? '') < (names[b] ?? '') ? -1 : 1)),
       hasCompleteList: asList(spec.complete).length > 0,
       assertions: checked.assertions,
+      incidents: incidentsModel(defaults.incidents, spec.incidents),
       keepsAttributes: names.map((_, i) => checked.assertions.some((a) => a.when.includes(i))),
     },
+  };
+}
+
+export const INCIDENT_DEFAULTS: IncidentsModel = {
+  windowMs: 60_000,
+  threshold: 5,
+  updateEveryMs: 5 * 60_000,
+};
+
+function incidentsModel(
+  fileDefaults: IncidentsSpec | undefined,
+  own: IncidentsSpec | undefined,
+): IncidentsModel {
+  const spec = { ...fileDefaults, ...own };
+  const ms = (d: string | undefined, fallback: number) =>
+    d === undefined ? fallback : (parseDuration(d) ?? fallback);
+  return {
+    windowMs: ms(spec.window, INCIDENT_DEFAULTS.windowMs),
+    threshold: spec.threshold ?? INCIDENT_DEFAULTS.threshold,
+    updateEveryMs: ms(spec.updateEvery, INCIDENT_DEFAULTS.updateEveryMs),
   };
 }
 

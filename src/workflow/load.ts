@@ -148,6 +148,7 @@ function readDefaults(data: unknown): Defaults {
     graceMs: d.grace === undefined ? BUILTIN_DEFAULTS.graceMs : (parseDuration(d.grace) ?? 0),
     retentionMs: d.retention === undefined ? BUILTIN_DEFAULTS.retentionMs : (parseDuration(d.retention) ?? 0),
     severity: d.severity ?? BUILTIN_DEFAULTS.severity,
+    ...(d.incidents === undefined ? {} : { incidents: d.incidents }),
   };
 }
 
@@ -156,6 +157,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path[0] === 'defaults') return ALLOWED_KEYS.defaults;
   if (path.length === 2) return ALLOWED_KEYS.workflow;
   if (path.at(-1) === 'latency') return ALLOWED_KEYS.latency;
+  if (path.at(-1) === 'incidents') return ALLOWED_KEYS.incidents;
   if (path.length === 4 && path[2] === 'assert') return ALLOWED_KEYS.assertion;
   if (path.length === 4) return ALLOWED_KEYS.step;
   return ALLOWED_KEYS.count;

@@ -52,6 +52,14 @@ export interface AssertionModel {
   readonly evaluate: (steps: Readonly<Record<string, StepView>>) => unknown;
 }
 
+/** Grouping of alert storms into incidents (`incidents:` in the file). */
+export interface IncidentsModel {
+  readonly windowMs: number;
+  /** More alerts of one kind and step than this in a window open an incident; 0: never group. */
+  readonly threshold: number;
+  readonly updateEveryMs: number;
+}
+
 /** A validated workflow, indexed for the engine: all lookups are by position, not by name. */
 export interface WorkflowModel {
   readonly name: string;
@@ -68,6 +76,7 @@ export interface WorkflowModel {
   readonly byName: readonly number[];
   readonly hasCompleteList: boolean;
   readonly assertions: readonly AssertionModel[];
+  readonly incidents: IncidentsModel;
   /** Per step index: an assertion reads this step's attributes, so the instance keeps them. */
   readonly keepsAttributes: readonly boolean[];
 }

@@ -70,6 +70,19 @@ export const latencySchema = z
   })
   .meta({ description: 'Learned latency baselines: latency_shift when a step becomes slower.' });
 
+export const incidentsSchema = z
+  .strictObject({
+    window: duration.optional().meta({ description: 'Alerts are counted per this window (default 1m).' }),
+    threshold: z.int().min(0).optional().meta({
+      description:
+        'More alerts of one kind and step than this in a window open one incident instead (default 5; 0: never group).',
+    }),
+    updateEvery: duration
+      .optional()
+      .meta({ description: 'An open incident says how it grows at most this often (default 5m).' }),
+  })
+  .meta({ description: 'Incidents instead of alert storms (docs/operations.md, On call).' });
+
 export const stepSchema = z.strictObject({
   description: z.string().optional(),
   after: stepList
@@ -120,6 +133,7 @@ export const workflowSchema = z.strictObject({
     .optional()
     .meta({ description: 'Raise out_of_order when a step happens before a step it comes after.' }),
   latency: latencySchema.optional(),
+  incidents: incidentsSchema.optional(),
   assert: z
     .record(
       z.string().regex(ASSERTION_NAME, {
@@ -137,6 +151,7 @@ export const defaultsSchema = z.strictObject({
     .meta({ description: 'How long to wait for late events before concluding "missing".' }),
   retention: duration.optional().meta({ description: 'How long finished instances are kept.' }),
   severity: severity.optional(),
+  incidents: incidentsSchema.optional(),
 });
 
 export const workflowFileSchema = z
@@ -160,6 +175,7 @@ export type WorkflowSpec = z.infer<typeof workflowSchema>;
 export type StepSpec = z.infer<typeof stepSchema>;
 export type AssertionSpec = z.infer<typeof assertionSchema>;
 export type LatencySpec = z.infer<typeof latencySchema>;
+export type IncidentsSpec = z.infer<typeof incidentsSchema>;
 
 /** Keys allowed at each kind of object, for "did you mean" hints on unknown keys. */
 export const ALLOWED_KEYS = {
@@ -170,6 +186,7 @@ export const ALLOWED_KEYS = {
   count: ['from', 'attribute'],
   assertion: Object.keys(assertionSchema.shape),
   latency: Object.keys(latencySchema.shape),
+  incidents: Object.keys(incidentsSchema.shape),
 } as const;
 
 /** The workflow file's JSON Schema, for editors (yaml-language-server). */

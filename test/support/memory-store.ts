@@ -3,6 +3,7 @@ import type { WindowData } from '../../src/engine/baselines.js';
 import type { Instance } from '../../src/engine/instance.js';
 import { VersionConflictError } from '../../src/runtime/errors.js';
 import type {
+  IncidentState,
   LatencySeries,
   LatencyState,
   MonitorState,
@@ -36,6 +37,8 @@ export class MemoryStore implements StateStore {
   /** Latency shares by `<workflow>#<windowMs>#<index>` → shard → { steps, version }. */
   readonly latency = new Map<string, Map<string, { steps: Record<string, WindowData>; version: number }>>();
   latencyState: LatencyState = { judged: {}, pending: [], version: 0 };
+  readonly groupCounts = new Map<string, number>();
+  incidents: IncidentState = { open: {}, pending: [], recent: [], version: 0 };
   key: Uint8Array | undefined;
   private readonly faults = new Map<Method, Error[]>();
   /** Runs before an instance write is checked and applied: another writer's chance to get in first. */
@@ -184,6 +187,26 @@ export class MemoryStore implements StateStore {
   async latencyShares(series: LatencySeries): Promise<Record<string, WindowData>[]> {
     this.enter('latencyShares');
     return [...(this.latency.get(seriesKey(series))?.values() ?? [])].map((s) => structuredClone(s.steps));
+  }
+
+  async countAlerts(group: string, window: number, n: number): Promise<number> {
+    this.enter('countAlerts');
+    const key = `${group}@${window}`;
+    const total = (this.groupCounts.get(key) ?? 0) + n;
+    this.groupCounts.set(key, total);
+    return total;
+  }
+
+  async getIncidents(): Promise<IncidentState> {
+    this.enter('getIncidents');
+    return structuredClone(this.incidents);
+  }
+
+  async putIncidents(state: IncidentState): Promise<number> {
+    this.enter('putIncidents');
+    if (state.version !== this.incidents.version) throw new VersionConflictError('M/incidents');
+    this.incidents = { ...structuredClone(state), version: state.version + 1 };
+    return state.version + 1;
   }
 
   async getLatencyState(): Promise<LatencyState> {

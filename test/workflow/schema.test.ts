@@ -28,6 +28,7 @@ describe('JSON Schema of the workflow file', () => {
       'cancel',
       'strictOrder',
       'latency',
+      'incidents',
       'assert',
     ]);
     expect(workflow.additionalProperties).toBe(false);
