@@ -9,7 +9,7 @@ import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 // `npm run bench -- soak latency` runs only those sections; no argument runs them all.
-const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity'];
+const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity', 'storm'];
 const only = process.argv.slice(2);
 for (const name of only) {
   if (!SECTIONS.includes(name)) {
@@ -291,6 +291,26 @@ if (want('soak')) {
   const fanned = child('soak.ts', '3') as typeof soak & { workerInvocations: number };
   console.log(
     `  with 3 sweep workers  ${fmt(fanned.expectedAlerts)} expected, ${fmt(fanned.raisedAlerts)} raised, ${fanned.missing.length} missing, ${fanned.unexpected.length} unexpected, ${fanned.monitorLagging} monitor_lagging; ${fmt(fanned.accounted)} of ${fmt(fanned.recordsPut)} records accounted for; ${fmt(fanned.workerInvocations)} worker invocations`,
+  );
+}
+
+if (want('storm')) {
+  // Incidents instead of alert storms: what 10,000 failing instances send, and what grouping costs.
+  const storm = child('storm-bench.ts') as {
+    alerts: number;
+    messages: number;
+    oneByOne: number;
+    incidentMessages: string[];
+    writeUnitsPerAlert: number;
+  };
+  console.log(
+    `\nalert storm: ${fmt(storm.alerts)} instances raising the same alert within a minute (dynalite)`,
+  );
+  console.log(
+    `  messages published    ${fmt(storm.messages)} (target ≤ 10): ${storm.oneByOne} one by one, then the incident: ${storm.incidentMessages.join(', ')}`,
+  );
+  console.log(
+    `  grouping cost         ${fmt(storm.writeUnitsPerAlert, 3)} write units per alert (counters and the incident item)`,
   );
 }
 

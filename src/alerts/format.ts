@@ -63,6 +63,17 @@ export function describeAlert(alert: Alert): string {
       ? [`window ${alert.latency.windowStart.slice(11, 19)}–${alert.latency.windowEnd.slice(11, 19)}`]
       : [alert.correlationId];
   if (alert.step !== null) parts.push(alert.step);
+  if (alert.incident) {
+    const i = alert.incident;
+    const what = `${i.count} instances with ${i.of}${alert.step ? ` ${alert.step}` : ''}`;
+    parts.push(
+      alert.state === 'resolved'
+        ? `RESOLVED: ${what} in all, quiet since`
+        : `${i.update === 0 ? 'opened' : `update ${i.update}`}: ${what} (first ${i.firstCorrelationId}, last ${i.lastCorrelationId}; sources ${i.sources.join(', ') || 'unknown'})`,
+    );
+    parts.push(`(${alert.severity}, at ${alert.detectedAt})`);
+    return parts.join('  ');
+  }
   if (alert.state === 'resolved') {
     parts.push(
       alert.kind === 'step_overdue'

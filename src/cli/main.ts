@@ -8,6 +8,7 @@ import { registerQuarantine } from './commands/quarantine.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSchema } from './commands/schema.js';
 import { registerSend } from './commands/send.js';
+import { registerSilence } from './commands/silence.js';
 import { registerStats } from './commands/stats.js';
 import { registerTrace } from './commands/trace.js';
 import { registerValidate } from './commands/validate.js';
@@ -66,6 +67,7 @@ Run overdue <command> --help for a command's options and examples.`,
     registerTrace,
     registerQuarantine,
     registerDashboard,
+    registerSilence,
   ]) {
     register(program, io, done);
   }

@@ -226,10 +226,14 @@ const SEARCH_WINDOW_MS = 20_000;
 /**
  * One lookup of the `search` workflow (examples/demo-workflows.yml): results 150–250 ms after the
  * request, three times that during one whole 20 s window in every nine (about every three minutes),
- * which the learned baseline reports as one latency_shift.
+ * which the learned baseline reports as one latency_shift; and none at all for 10 s in every four
+ * minutes, a storm the monitor reports as one incident.
  */
 function searchFlow(serial: number, start: number): Due[] {
   const slow = Math.floor(start / SEARCH_WINDOW_MS) % 9 === 5;
+  // A short outage about every four minutes: for 10 s no search returns (an alert storm that
+  // makes one incident, which resolves a quiet minute later).
+  const outage = Math.floor(start / SEARCH_WINDOW_MS) % 12 === 8 && start % SEARCH_WINDOW_MS < 10_000;
   const ms = (150 + Math.floor(Math.random() * 100)) * (slow ? 3 : 1);
   const correlationId = `s-${serial}`;
   const event = (step: string, at: number, more: object = {}) =>
@@ -243,10 +247,9 @@ function searchFlow(serial: number, start: number): Due[] {
       coldStart: false,
       ...more,
     });
-  return [
-    { sendAt: start, line: event('search.requested', start) },
-    { sendAt: start + ms, line: event('results.returned', start + ms, { durationMs: ms }) },
-  ];
+  const requested = { sendAt: start, line: event('search.requested', start) };
+  if (outage) return [requested];
+  return [requested, { sendAt: start + ms, line: event('results.returned', start + ms, { durationMs: ms }) }];
 }
 
 function plan(scenario: Scenario, serial: number, start: number): Due[] {

@@ -11,6 +11,7 @@ import type {
   PublishResult,
   StoredInstance,
 } from './ports.js';
+import type { SilenceStore } from './silences.js';
 
 /** Retention when the workflow that wrote an instance is no longer in the file. */
 const FALLBACK_RETENTION_MS = 7 * 24 * 3600_000;
@@ -43,7 +44,7 @@ export async function commit(
 }
 
 export interface PublishDeps {
-  store: InstanceStore & IncidentStore;
+  store: InstanceStore & IncidentStore & SilenceStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
@@ -89,7 +90,7 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   const attached = new Set(routed.attached);
   for (const alert of alerts) {
     if (result.published.has(messageKey(alert))) {
-      deps.logger.info(attached.has(alert) ? 'alert attached to an incident' : 'alert published', {
+      deps.logger.info(attached.has(alert) ? 'alert held (incident or silence)' : 'alert published', {
         alertId: alert.alertId,
         kind: alert.kind,
         workflow: alert.workflow,

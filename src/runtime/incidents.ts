@@ -18,6 +18,7 @@ import type {
   OpenIncident,
   PublishResult,
 } from './ports.js';
+import { heldBy, type Silence, type SilenceStore } from './silences.js';
 
 /**
  * Incidents instead of alert storms. When a downstream service dies, every in-flight instance
@@ -33,7 +34,7 @@ import type {
 
 export interface IncidentDeps {
   config: WorkflowConfig;
-  store: IncidentStore;
+  store: IncidentStore & SilenceStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
@@ -58,6 +59,49 @@ export const groupOf = (a: Pick<Alert, 'workflow' | 'kind' | 'step'>) =>
  * publishes everything one by one: a storm is better than a loss.
  */
 export async function routeAlerts(
+  all: readonly Alert[],
+  deps: IncidentDeps,
+): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState }> {
+  // Silences and maintenance windows first: what they hold is recorded, counted as sent.
+  const { pass: alerts, held } = await hold(all, deps);
+  const routed = await group(alerts, deps);
+  return { ...routed, attached: [...routed.attached, ...held] };
+}
+
+/** Alerts a silence or a maintenance window holds back, logged and counted; the rest pass. */
+async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pass: Alert[]; held: Alert[] }> {
+  const wall = deps.clock();
+  let silences: readonly Silence[] = [];
+  try {
+    silences = (await deps.store.getSilences()).silences;
+  } catch (error) {
+    // Without the silences, everything goes out: a silence is a courtesy, an alert is not.
+    deps.logger.warn('could not read silences; alerts are published', { error: String(error) });
+  }
+  const pass: Alert[] = [];
+  const held: Alert[] = [];
+  for (const alert of alerts) {
+    const by = heldBy(alert, silences, deps.config, wall);
+    if (by === undefined) {
+      pass.push(alert);
+      continue;
+    }
+    held.push(alert);
+    deps.metrics.count('alertsSilenced');
+    deps.logger.info('alert silenced', {
+      alertId: alert.alertId,
+      kind: alert.kind,
+      workflow: alert.workflow,
+      correlationId: alert.correlationId,
+      step: alert.step,
+      silencedBy: by.by,
+      reason: by.reason,
+    });
+  }
+  return { pass, held };
+}
+
+async function group(
   alerts: readonly Alert[],
   deps: IncidentDeps,
 ): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState }> {
@@ -264,8 +308,14 @@ export async function maintainIncidents(deps: IncidentDeps): Promise<void> {
 /** Publishes the incident outbox and clears what went out; what fails stays for the next sweep. */
 export async function publishIncidents(state: IncidentState, deps: IncidentDeps): Promise<void> {
   if (state.pending.length === 0) return;
-  const result: PublishResult = await deps.publisher.publish(state.pending);
-  deps.metrics.count('alertsPublished', result.published.size);
+  // An incident's messages are held by the silences and windows that would hold its alerts.
+  const { pass, held } = await hold(state.pending, deps);
+  const sent: PublishResult = await deps.publisher.publish(pass);
+  const result: PublishResult = {
+    published: new Set([...sent.published, ...held.map((a) => messageKey(a))]),
+    failed: sent.failed,
+  };
+  deps.metrics.count('alertsPublished', sent.published.size);
   if (result.published.size === 0) return;
   for (let attempt = 0; ; attempt++) {
     state.pending = state.pending.filter((a) => !result.published.has(messageKey(a)));

@@ -2,6 +2,7 @@ import type { Alert, IncidentSummary } from '../engine/alert.js';
 import type { WindowData } from '../engine/baselines.js';
 import type { Instance } from '../engine/instance.js';
 import type { Severity } from '../workflow/schema.js';
+import type { SilenceStore } from './silences.js';
 
 /** An instance as stored: its state, the version it was read at (0: not stored yet) and its outbox. */
 export interface StoredInstance {
@@ -182,7 +183,10 @@ export interface QuarantineStore {
 }
 
 /** What the consumer needs of the table. */
-export type ConsumerStore = InstanceStore &
+export type { SilenceStore } from './silences.js';
+
+export type ConsumerStore = SilenceStore &
+  InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &
   QuarantineStore &
@@ -200,7 +204,8 @@ export interface IndexMaintenance {
 }
 
 /** What the sweeper needs of the table. */
-export type SweeperStore = InstanceStore &
+export type SweeperStore = SilenceStore &
+  InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &
   MonitorStore &

@@ -25,6 +25,7 @@ import type {
   StoredInstance,
   Written,
 } from '../runtime/ports.js';
+import type { Silence, SilenceState } from '../runtime/silences.js';
 import { StoreError, VersionConflictError } from './errors.js';
 import { fitOutbox, fitToItemLimit } from './item-limit.js';
 import {
@@ -48,6 +49,7 @@ import {
   quarantinePk,
   quarantineShard,
   SECRET_PK,
+  SILENCES_SK,
   WATERMARK_PK,
 } from './keys.js';
 
@@ -487,6 +489,37 @@ export class DynamoDbStore implements StateStore {
     for await (const items of this.query(query))
       for (const item of items) shares.push(JSON.parse(str(item.s)) as Record<string, WindowData>);
     return shares;
+  }
+
+  async getSilences(): Promise<SilenceState> {
+    const out = await this.call('GetItem', () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: MONITOR_PK }, sk: { S: SILENCES_SK } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!out.Item) return { silences: [], version: 0 };
+    return { silences: JSON.parse(str(out.Item.doc)) as Silence[], version: num(out.Item.ver) };
+  }
+
+  async putSilences(state: SilenceState): Promise<number> {
+    const item: Item = {
+      pk: { S: MONITOR_PK },
+      sk: { S: SILENCES_SK },
+      ver: { N: String(state.version + 1) },
+      doc: { S: JSON.stringify(state.silences) },
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.tableName, Item: item, ...versionCondition(state.version) }),
+      );
+    } catch (error) {
+      throw this.failure('PutItem', error, `${MONITOR_PK}/${SILENCES_SK}`);
+    }
+    return state.version + 1;
   }
 
   async countAlerts(group: string, window: number, n: number, expiresAt: number): Promise<number> {

@@ -75,3 +75,6 @@ export const INCIDENTS_SK = 'incidents';
 
 /** A group's alert count per window: `C#<workflow>|<kind>|<step>` / window index. */
 export const groupCountPk = (group: string): string => `C#${group}`;
+
+/** `M / silences`: the silences set with `overdue silence`. */
+export const SILENCES_SK = 'silences';

@@ -181,6 +181,11 @@ export function compileWorkflow(
       hasCompleteList: asList(spec.complete).length > 0,
       assertions: checked.assertions,
       incidents: incidentsModel(defaults.incidents, spec.incidents),
+      maintenance: (spec.maintenance ?? []).map((m) => ({
+        cron: m.cron,
+        durationMs: parseDuration(m.for) ?? 0,
+        reason: m.reason,
+      })),
       keepsAttributes: names.map((_, i) => checked.assertions.some((a) => a.when.includes(i))),
     },
   };

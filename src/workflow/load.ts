@@ -158,6 +158,7 @@ function allowedKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 2) return ALLOWED_KEYS.workflow;
   if (path.at(-1) === 'latency') return ALLOWED_KEYS.latency;
   if (path.at(-1) === 'incidents') return ALLOWED_KEYS.incidents;
+  if (path[2] === 'maintenance') return ALLOWED_KEYS.maintenance;
   if (path.length === 4 && path[2] === 'assert') return ALLOWED_KEYS.assertion;
   if (path.length === 4) return ALLOWED_KEYS.step;
   return ALLOWED_KEYS.count;

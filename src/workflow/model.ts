@@ -60,6 +60,13 @@ export interface IncidentsModel {
   readonly updateEveryMs: number;
 }
 
+/** A recurring maintenance window (`maintenance:` in the file): alerts in it are recorded, not published. */
+export interface MaintenanceWindow {
+  readonly cron: string;
+  readonly durationMs: number;
+  readonly reason: string | undefined;
+}
+
 /** A validated workflow, indexed for the engine: all lookups are by position, not by name. */
 export interface WorkflowModel {
   readonly name: string;
@@ -77,6 +84,7 @@ export interface WorkflowModel {
   readonly hasCompleteList: boolean;
   readonly assertions: readonly AssertionModel[];
   readonly incidents: IncidentsModel;
+  readonly maintenance: readonly MaintenanceWindow[];
   /** Per step index: an assertion reads this step's attributes, so the instance keeps them. */
   readonly keepsAttributes: readonly boolean[];
 }

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { DURATION_HINT, DURATION_PATTERN, parseDuration } from './duration.js';
 
@@ -83,6 +84,29 @@ export const incidentsSchema = z
   })
   .meta({ description: 'Incidents instead of alert storms (docs/operations.md, On call).' });
 
+const cron = z.string({ error: 'expected a cron expression such as "0 2 * * SUN"' }).refine(
+  (text) => {
+    try {
+      CronExpressionParser.parse(text, { tz: 'UTC' });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a cron expression: write minute hour day month weekday, e.g. "0 2 * * SUN"`,
+  },
+);
+
+export const maintenanceSchema = z
+  .strictObject({
+    cron: cron.meta({ description: 'When each window starts (UTC), e.g. "0 2 * * SUN".' }),
+    for: duration.meta({ description: 'How long each window lasts.' }),
+    reason: z.string().optional(),
+  })
+  .meta({ description: 'A recurring maintenance window: alerts raised in it are recorded, not published.' });
+
 export const stepSchema = z.strictObject({
   description: z.string().optional(),
   after: stepList
@@ -134,6 +158,7 @@ export const workflowSchema = z.strictObject({
     .meta({ description: 'Raise out_of_order when a step happens before a step it comes after.' }),
   latency: latencySchema.optional(),
   incidents: incidentsSchema.optional(),
+  maintenance: z.array(maintenanceSchema).optional(),
   assert: z
     .record(
       z.string().regex(ASSERTION_NAME, {
@@ -187,6 +212,7 @@ export const ALLOWED_KEYS = {
   assertion: Object.keys(assertionSchema.shape),
   latency: Object.keys(latencySchema.shape),
   incidents: Object.keys(incidentsSchema.shape),
+  maintenance: Object.keys(maintenanceSchema.shape),
 } as const;
 
 /** The workflow file's JSON Schema, for editors (yaml-language-server). */

@@ -38,6 +38,13 @@ async function placeOrders(emu: Emulators, stream: string, prefix: string, n: nu
   }
 }
 
+/**
+ * The wake-up index is a global secondary index: eventually consistent, and on a loaded machine
+ * DynamoDB Local can take a moment to show a burst of new items. The sweeps that follow are minutes
+ * apart in event time but milliseconds in real time, so they wait for it once.
+ */
+const indexSettles = () => new Promise((resolve) => setTimeout(resolve, 500));
+
 describeOnEachStore('incidents instead of alert storms', (emulators) => {
   let emu: Emulators;
   beforeAll(() => {
@@ -48,6 +55,7 @@ describeOnEachStore('incidents instead of alert storms', (emulators) => {
     const h = await harness(emu, { config, shards: 2, batchSize: 500 });
     await placeOrders(emu, h.stream, 'o', 2000, 0);
     await h.poller.drain();
+    await indexSettles();
     for (let at = 1; at <= 6; at++) await h.tick(T0 + at * MIN);
 
     const kinds = h.published.map((a) => `${a.kind}${a.state ? ` ${a.state}` : ''}`);
@@ -89,6 +97,7 @@ describeOnEachStore('incidents instead of alert storms', (emulators) => {
     // A storm: its incident opens in this sweeper; a new one (a restart, no cache) carries on.
     await placeOrders(emu, h.stream, 'storm', 300, 5 * MIN);
     await h.poller.drain();
+    await indexSettles();
     for (let at = 5; at <= 9; at++) await h.tick(T0 + at * MIN);
     expect(h.published.filter((a) => a.kind === 'incident')).toHaveLength(1);
     h.sweeperDeps.cache = {};

@@ -223,6 +223,29 @@ describe('overdue dev, end to end', () => {
       within: false,
     });
     expect(json.instances[0].steps[1].baseline).toBeNull();
+
+    // A silence: set, listed, shown by trace, expired.
+    const set = await cli([
+      'silence',
+      '--workflow',
+      'order',
+      '--step',
+      'picked',
+      '--for',
+      '2h',
+      '--reason',
+      'picker down',
+    ]);
+    expect(set.code).toBe(0);
+    const id = /^silenced: (s-[0-9a-f]{6}) {2}order picked {2}until /.exec(set.stdout)?.[1] as string;
+    expect(id).toBeDefined();
+    expect((await cli(['silence', 'list'])).stdout).toContain(`${id}  order picked  until`);
+    expect((await cli(['trace', 'o-trace'])).stdout).toContain(`silenced now: ${id} picked until`);
+    expect((await cli(['silence', 'expire', id])).stdout).toBe(`expired ${id}\n`);
+    expect((await cli(['silence', 'list'])).stdout).toBe('no active silences\n');
+    const bad = await cli(['silence', '--workflow', 'order', '--for', '2h']);
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad.stderr).toContain('--reason TEXT is required');
   }, 30_000);
 
   it('raises for a backfill of hours-old events exactly what replay --drain raises for the file', async () => {

@@ -12,6 +12,7 @@ import type {
   StoredInstance,
   Written,
 } from '../../src/runtime/ports.js';
+import type { SilenceState } from '../../src/runtime/silences.js';
 
 type Method = keyof StateStore;
 
@@ -39,6 +40,7 @@ export class MemoryStore implements StateStore {
   latencyState: LatencyState = { judged: {}, pending: [], version: 0 };
   readonly groupCounts = new Map<string, number>();
   incidents: IncidentState = { open: {}, pending: [], recent: [], version: 0 };
+  silences: SilenceState = { silences: [], version: 0 };
   key: Uint8Array | undefined;
   private readonly faults = new Map<Method, Error[]>();
   /** Runs before an instance write is checked and applied: another writer's chance to get in first. */
@@ -187,6 +189,18 @@ export class MemoryStore implements StateStore {
   async latencyShares(series: LatencySeries): Promise<Record<string, WindowData>[]> {
     this.enter('latencyShares');
     return [...(this.latency.get(seriesKey(series))?.values() ?? [])].map((s) => structuredClone(s.steps));
+  }
+
+  async getSilences(): Promise<SilenceState> {
+    this.enter('getSilences');
+    return structuredClone(this.silences);
+  }
+
+  async putSilences(state: SilenceState): Promise<number> {
+    this.enter('putSilences');
+    if (state.version !== this.silences.version) throw new VersionConflictError('M/silences');
+    this.silences = { ...structuredClone(state), version: state.version + 1 };
+    return state.version + 1;
   }
 
   async countAlerts(group: string, window: number, n: number): Promise<number> {

@@ -29,6 +29,7 @@ describe('JSON Schema of the workflow file', () => {
       'strictOrder',
       'latency',
       'incidents',
+      'maintenance',
       'assert',
     ]);
     expect(workflow.additionalProperties).toBe(false);

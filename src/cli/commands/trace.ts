@@ -4,6 +4,7 @@ import { decodeWindow, newWindow, stepLatencyOf, windowOf } from '../../engine/b
 import { deadlinesOf, timelineOf } from '../../engine/transition.js';
 import { LOCAL_NAME } from '../../local/names.js';
 import type { StoredInstance } from '../../runtime/ports.js';
+import { inMaintenance } from '../../runtime/silences.js';
 import type { DynamoDbStore } from '../../store/dynamodb-store.js';
 import { instancePk } from '../../store/keys.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
@@ -79,12 +80,35 @@ async function trace(correlationId: string, options: TraceOptions, io: Io): Prom
   const baselines = await Promise.all(
     stored.map((s) => reach(() => baselinesOf(s, config.workflows.get(s.instance.wf), store), 'DynamoDB')),
   );
+  // What holds this instance's alerts back now: silences of its workflow, its maintenance window.
+  const silences = (await reach(() => store.getSilences(), 'DynamoDB')).silences.filter((s) => s.until > now);
+  const holds = stored.map((s) => {
+    const model = config.workflows.get(s.instance.wf);
+    const window = inMaintenance(model, now);
+    return [
+      ...silences.filter((x) => x.workflow === s.instance.wf),
+      ...(window
+        ? [{ id: 'maintenance', workflow: s.instance.wf, reason: window.reason, until: window.until }]
+        : []),
+    ];
+  });
   if (options.json) {
-    const instances = stored.map((s, i) => traceJson(s, config.workflows.get(s.instance.wf), baselines[i]));
+    const instances = stored.map((s, i) => ({
+      ...traceJson(s, config.workflows.get(s.instance.wf), baselines[i]),
+      silencedBy: holds[i] ?? [],
+    }));
     io.out.write(`${JSON.stringify({ instances }, null, 2)}\n`);
   } else {
     io.out.write(
-      stored.map((s, i) => traceReport(s, config.workflows.get(s.instance.wf), now, baselines[i])).join('\n'),
+      stored
+        .map((s, i) => {
+          const held = (holds[i] ?? []).map(
+            (h) =>
+              `silenced now: ${h.id}${'step' in h && h.step ? ` ${h.step}` : ''}${'kind' in h && h.kind ? ` ${h.kind}` : ''} until ${new Date(h.until).toISOString()} (${h.reason}): its alerts are recorded, not published\n`,
+          );
+          return traceReport(s, config.workflows.get(s.instance.wf), now, baselines[i]) + held.join('');
+        })
+        .join('\n'),
     );
   }
   return 0;
