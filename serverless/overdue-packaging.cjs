@@ -15,6 +15,7 @@ class OverduePackaging {
       'before:package:finalize': () => {
         this.dropUnusedSharedRole();
         this.addDashboard();
+        this.addSubscriptions();
       },
     };
   }
@@ -68,6 +69,49 @@ class OverduePackaging {
         DashboardBody: { 'Fn::Sub': body },
       },
     };
+  }
+
+  /**
+   * The `subscriptions` parameter: each { protocol, endpoint, filter } becomes a subscription of the
+   * alert topic with its filter policy (and, for a Lambda function, the permission SNS needs).
+   */
+  addSubscriptions() {
+    const raw = this.serverless.service.custom?.alertSubscriptions ?? '[]';
+    let list;
+    try {
+      list = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    } catch (error) {
+      throw new this.serverless.classes.Error(`The subscriptions parameter is not JSON: ${error.message}`);
+    }
+    const protocols = ['email', 'email-json', 'https', 'sqs', 'lambda'];
+    const template = this.serverless.service.provider.compiledCloudFormationTemplate;
+    (Array.isArray(list) ? list : [list]).forEach((s, n) => {
+      if (!s || !protocols.includes(s.protocol) || typeof s.endpoint !== 'string' || s.endpoint === '') {
+        throw new this.serverless.classes.Error(
+          `subscriptions[${n}]: expected { "protocol": one of ${protocols.join(', ')}, "endpoint": "…", "filter"?: {…} }`,
+        );
+      }
+      template.Resources[`AlertSubscription${n}`] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: {
+          TopicArn: { Ref: 'AlertTopic' },
+          Protocol: s.protocol,
+          Endpoint: s.endpoint,
+          ...(s.filter ? { FilterPolicy: s.filter, FilterPolicyScope: 'MessageAttributes' } : {}),
+        },
+      };
+      if (s.protocol === 'lambda') {
+        template.Resources[`AlertSubscription${n}Permission`] = {
+          Type: 'AWS::Lambda::Permission',
+          Properties: {
+            Action: 'lambda:InvokeFunction',
+            FunctionName: s.endpoint,
+            Principal: 'sns.amazonaws.com',
+            SourceArn: { Ref: 'AlertTopic' },
+          },
+        };
+      }
+    });
   }
 
   dropUnusedSharedRole() {

@@ -49,6 +49,8 @@ describe('serverless.yml, packaged offline', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual([
       'ConsumerLambdaFunction',
+      'PagerdutyLambdaFunction',
+      'SlackLambdaFunction',
       'SweepWorkerLambdaFunction',
       'SweeperLambdaFunction',
     ]);
@@ -229,6 +231,39 @@ describe('serverless.yml, packaged offline', () => {
     expect(JSON.stringify(latency?.properties.metrics)).toContain(
       `SEARCH('{\\"overdue/test\\",service,start,step,workflow} MetricName=\\"stepLatency\\" workflow=\\"refund\\"', 'p99', 300)`,
     );
+  });
+
+  it('subscribes the PagerDuty and Slack receivers only when switched on, each reading only its own SSM secret', () => {
+    for (const [name, fn] of [
+      ['PagerDuty', 'Pagerduty'],
+      ['Slack', 'Slack'],
+    ]) {
+      expect(resources[`${name}Subscription`]).toMatchObject({
+        Condition: name,
+        Properties: {
+          Protocol: 'lambda',
+          TopicArn: { Ref: 'AlertTopic' },
+          Endpoint: { 'Fn::GetAtt': [`${fn}LambdaFunction`, 'Arn'] },
+        },
+      });
+      expect(resources[`${name}InvokePermission`]).toMatchObject({
+        Condition: name,
+        Properties: { Principal: 'sns.amazonaws.com', SourceArn: { Ref: 'AlertTopic' } },
+      });
+      const role = `${fn}IamRoleLambdaExecution`;
+      const own = statements(role).filter((s) => !String(s.Action).includes('logs:'));
+      expect(own).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: {
+            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/overdue/test/${fn === 'Slack' ? 'slack-webhook-url' : 'pagerduty-routing-key'}`,
+          },
+        },
+      ]);
+    }
+    // No extra subscriptions by default: the subscriptions parameter is an empty list.
+    expect(Object.keys(resources).filter((id) => id.startsWith('AlertSubscription'))).toEqual([]);
   });
 
   it('encrypts the topics with a rotated key and the failure queue with SQS-managed keys', () => {
