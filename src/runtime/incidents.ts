@@ -49,6 +49,8 @@ const MAX_SAMPLES = 3;
 const SAMPLE_ROWS = 20;
 const RECENT = 20;
 const RETRIES = 5;
+/** The sweeper publishes another writer's queued incident message only after this long. */
+const TAKE_OVER_MS = 10_000;
 
 export const groupOf = (a: Pick<Alert, 'workflow' | 'kind' | 'step'>) =>
   `${a.workflow}|${a.kind}|${a.step ?? ''}`;
@@ -272,17 +274,22 @@ export async function maintainIncidents(deps: IncidentDeps): Promise<void> {
       const state = await deps.store.getIncidents();
       const wall = deps.clock();
       let changed = false;
+      const created = new Set<Alert>();
       for (const [group, open] of Object.entries(state.open)) {
         const s = open.summary;
         if (wall - open.lastAttachAt >= open.windowMs) {
-          state.pending.push(incidentMessage(open, wall, true));
+          const message = incidentMessage(open, wall, true);
+          created.add(message);
+          state.pending.push(message);
           state.recent = [s, ...state.recent].slice(0, RECENT);
           delete state.open[group];
           changed = true;
           deps.metrics.count('incidentsResolved');
         } else if (s.count > open.publishedCount && wall - open.updatedAt >= open.updateEveryMs) {
           s.update++;
-          state.pending.push(incidentMessage(open, wall, false));
+          const message = incidentMessage(open, wall, false);
+          created.add(message);
+          state.pending.push(message);
           open.publishedCount = s.count;
           open.updatedAt = wall;
           changed = true;
@@ -296,7 +303,13 @@ export async function maintainIncidents(deps: IncidentDeps): Promise<void> {
           throw error;
         }
       }
-      await publishIncidents(state, deps);
+      // What the consumer or a worker just queued is theirs to publish: the sweeper takes it
+      // over only once it has waited a while (a publish that failed), or when it queued it itself.
+      await publishIncidents(
+        state,
+        deps,
+        (m) => created.has(m) || Date.parse(m.detectedAt) <= wall - TAKE_OVER_MS,
+      );
       return;
     }
   } catch (error) {
@@ -306,10 +319,15 @@ export async function maintainIncidents(deps: IncidentDeps): Promise<void> {
 }
 
 /** Publishes the incident outbox and clears what went out; what fails stays for the next sweep. */
-export async function publishIncidents(state: IncidentState, deps: IncidentDeps): Promise<void> {
-  if (state.pending.length === 0) return;
+export async function publishIncidents(
+  state: IncidentState,
+  deps: IncidentDeps,
+  only: (message: Alert) => boolean = () => true,
+): Promise<void> {
+  const due = state.pending.filter(only);
+  if (due.length === 0) return;
   // An incident's messages are held by the silences and windows that would hold its alerts.
-  const { pass, held } = await hold(state.pending, deps);
+  const { pass, held } = await hold(due, deps);
   const sent: PublishResult = await deps.publisher.publish(pass);
   const result: PublishResult = {
     published: new Set([...sent.published, ...held.map((a) => messageKey(a))]),

@@ -84,8 +84,12 @@ describe('grouping alerts into incidents', () => {
       ['a', 'b', 'c'].map((c) => alert(c)),
       deps(store, clock, published),
     );
-    // The incident's first message is in its outbox until someone publishes it.
+    // The incident's first message is in its outbox until someone publishes it: the publishing path
+    // right away, or, when that failed, the sweeper once it has waited 10 s.
     expect(store.incidents.pending.map((a) => a.kind)).toEqual(['incident']);
+    await maintainIncidents(deps(store, clock, published));
+    expect(published).toEqual([]);
+    clock.now = T0 + 10_000;
     await maintainIncidents(deps(store, clock, published));
     expect(published.map((a) => a.incident?.update)).toEqual([0]);
     clock.now = T0 + 30_000;
