@@ -68,9 +68,10 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
     failed: sent.failed,
   };
   countPublished(routed.now, sent, deps.metrics);
-  if (routed.incidents) {
+  if (routed.incidents && routed.created && routed.created.size > 0) {
     // Never fatal here: the sweeper publishes what is left in the incident outbox.
-    await publishIncidents(routed.incidents, deps).catch((error) =>
+    const created = routed.created;
+    await publishIncidents(routed.incidents, deps, (m) => created.has(m)).catch((error) =>
       deps.logger.warn('could not publish incident messages; the sweeper retries', { error: String(error) }),
     );
   }

@@ -63,7 +63,7 @@ export const groupOf = (a: Pick<Alert, 'workflow' | 'kind' | 'step'>) =>
 export async function routeAlerts(
   all: readonly Alert[],
   deps: IncidentDeps,
-): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState }> {
+): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState; created?: ReadonlySet<Alert> }> {
   // Silences and maintenance windows first: what they hold is recorded, counted as sent.
   const { pass: alerts, held } = await hold(all, deps);
   const routed = await group(alerts, deps);
@@ -106,7 +106,7 @@ async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pas
 async function group(
   alerts: readonly Alert[],
   deps: IncidentDeps,
-): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState }> {
+): Promise<{ now: Alert[]; attached: Alert[]; incidents?: IncidentState; created?: ReadonlySet<Alert> }> {
   const groups = new Map<string, Alert[]>();
   const now: Alert[] = [];
   for (const alert of alerts) {
@@ -154,8 +154,13 @@ async function group(
       if (firing.length > room) toAttach.set(group, firing.slice(room));
     }
     if (toAttach.size === 0) return { now, attached: [] };
+    const created = new Set<Alert>();
     for (let attempt = 0; ; attempt++) {
-      for (const [group, list] of toAttach) attach(state, group, list, wall, deps);
+      created.clear();
+      for (const [group, list] of toAttach) {
+        const message = attach(state, group, list, wall, deps);
+        if (message) created.add(message);
+      }
       try {
         state.version = await deps.store.putIncidents(state);
         break;
@@ -166,8 +171,9 @@ async function group(
     }
     const attached = [...toAttach.values()].flat();
     deps.metrics.count('alertsAttached', attached.length);
-    // The caller publishes the incident's outbox after its own alerts: they came first.
-    return { now, attached, incidents: state };
+    // The caller publishes the messages this call queued, after its own alerts (they came first);
+    // those other writers queued are theirs, or the sweeper's once they have waited.
+    return { now, attached, incidents: state, created };
   } catch (error) {
     deps.metrics.count('incidentFailures');
     deps.logger.error('could not group alerts into incidents; they are published one by one', {
@@ -184,7 +190,7 @@ function attach(
   alerts: readonly Alert[],
   wall: number,
   deps: IncidentDeps,
-): void {
+): Alert | undefined {
   const first = alerts[0] as Alert;
   const model = deps.config.workflows.get(first.workflow);
   const settings = model?.incidents;
@@ -235,9 +241,12 @@ function attach(
   }
   open.lastAttachAt = wall;
   if (open.publishedCount === 0 && !state.pending.some((p) => p.alertId === s.id)) {
-    state.pending.push(incidentMessage(open, wall, false));
+    const message = incidentMessage(open, wall, false);
+    state.pending.push(message);
     open.publishedCount = s.count;
+    return message;
   }
+  return undefined;
 }
 
 /** The message an incident sends: an alert record of kind `incident`, with what it groups. */

@@ -18,6 +18,7 @@ workflows:
     steps:
       paid: { within: 2m }
     complete: [paid]
+    fail: [declined]
 `,
   'incidents.yml',
 );
@@ -118,5 +119,43 @@ describeOnEachStore('incidents instead of alert storms', (emulators) => {
     expect(stormKinds.at(-1)).toBe('incident resolved');
     expect(new Set(h.published.map(messageKey)).size).toBe(h.published.length);
     expect(storm.at(-1)?.incident?.count).toBe(300);
+  });
+
+  it('alerts the consumer raises group the same way, across a consumer restart mid-storm', async () => {
+    const h = await harness(emu, { config, shards: 2, batchSize: 100 });
+    const declines = async (from: number, to: number) => {
+      const records = [];
+      for (let j = from; j < to; j++) {
+        for (const step of ['placed', 'declined'])
+          records.push({
+            Data: Buffer.from(
+              line({
+                step,
+                at: j * 10 + (step === 'declined' ? 5 : 0),
+                cid: `d-${j}`,
+                eventId: `d-${j}-${step}`,
+              }),
+            ),
+            PartitionKey: `d-${j}`,
+          });
+      }
+      await emu.kinesis.send(new PutRecordsCommand({ StreamName: h.stream, Records: records }));
+      await h.poller.drain();
+    };
+    await declines(0, 100);
+    // A new consumer container: nothing of the incident is in memory, all of it in the table.
+    h.consumerDeps.cache = { watermarks: new Map() };
+    await declines(100, 200);
+    for (let at = 1; at <= 3; at++) await h.tick(T0 + at * MIN);
+    const kinds = h.published.map((a) => `${a.kind}${a.state ? ` ${a.state}` : ''}`);
+    expect([...kinds].sort()).toEqual([
+      'incident',
+      'incident resolved',
+      ...Array.from({ length: 5 }, () => 'workflow_failed'),
+    ]);
+    expect(h.published.find((a) => a.state === 'resolved')?.incident).toMatchObject({
+      of: 'workflow_failed',
+      count: 200,
+    });
   });
 });
