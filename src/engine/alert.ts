@@ -83,6 +83,8 @@ export interface IncidentSummary {
   sources: string[];
   /** A few of the grouped alerts' timelines. */
   samples: { correlationId: string; timeline: TimelineEntry[] }[];
+  /** Set when a silence or maintenance window held some of its messages. */
+  silencedBy?: { id: string; reason: string; until: string };
 }
 
 /**

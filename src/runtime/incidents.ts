@@ -18,7 +18,7 @@ import type {
   OpenIncident,
   PublishResult,
 } from './ports.js';
-import { heldBy, type Silence, type SilenceStore } from './silences.js';
+import { type Hold, heldBy, type Silence, type SilenceStore } from './silences.js';
 
 /**
  * Incidents instead of alert storms. When a downstream service dies, every in-flight instance
@@ -71,7 +71,10 @@ export async function routeAlerts(
 }
 
 /** Alerts a silence or a maintenance window holds back, logged and counted; the rest pass. */
-async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pass: Alert[]; held: Alert[] }> {
+async function hold(
+  alerts: readonly Alert[],
+  deps: IncidentDeps,
+): Promise<{ pass: Alert[]; held: Alert[]; holds: Map<Alert, Hold> }> {
   const wall = deps.clock();
   let silences: readonly Silence[] = [];
   try {
@@ -82,6 +85,7 @@ async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pas
   }
   const pass: Alert[] = [];
   const held: Alert[] = [];
+  const holds = new Map<Alert, Hold>();
   for (const alert of alerts) {
     const by = heldBy(alert, silences, deps.config, wall);
     if (by === undefined) {
@@ -89,6 +93,7 @@ async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pas
       continue;
     }
     held.push(alert);
+    holds.set(alert, by);
     deps.metrics.count('alertsSilenced');
     deps.logger.info('alert silenced', {
       alertId: alert.alertId,
@@ -100,7 +105,7 @@ async function hold(alerts: readonly Alert[], deps: IncidentDeps): Promise<{ pas
       reason: by.reason,
     });
   }
-  return { pass, held };
+  return { pass, held, holds };
 }
 
 async function group(
@@ -335,8 +340,15 @@ export async function publishIncidents(
 ): Promise<void> {
   const due = state.pending.filter(only);
   if (due.length === 0) return;
-  // An incident's messages are held by the silences and windows that would hold its alerts.
-  const { pass, held } = await hold(due, deps);
+  // An incident's messages are held by the silences and windows that would hold its alerts; the
+  // incident says so, for its later messages and the recent list.
+  const { pass, held, holds } = await hold(due, deps);
+  for (const message of held) {
+    const by = holds.get(message);
+    const open = Object.values(state.open).find((o) => o.summary.id === message.alertId);
+    if (open && by)
+      open.summary.silencedBy = { id: by.by, reason: by.reason, until: new Date(by.until).toISOString() };
+  }
   const sent: PublishResult = await deps.publisher.publish(pass);
   const result: PublishResult = {
     published: new Set([...sent.published, ...held.map((a) => messageKey(a))]),

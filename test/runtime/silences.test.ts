@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Alert, messageKey } from '../../src/engine/alert.js';
-import { routeAlerts } from '../../src/runtime/incidents.js';
+import { maintainIncidents, routeAlerts } from '../../src/runtime/incidents.js';
 import { heldBy, inMaintenance } from '../../src/runtime/silences.js';
 import { parseWorkflowFile } from '../../src/workflow/load.js';
 import { MIN, T0 } from '../helpers.js';
@@ -105,5 +105,56 @@ describe('silences and maintenance windows', () => {
     store.failNext('getSilences');
     const unread = await routeAlerts([alert('d', 'shipped')], deps);
     expect(unread.now).toHaveLength(1);
+  });
+
+  it('holds the messages of an incident it covers, and the incident says so once it speaks again', async () => {
+    const store = new MemoryStore();
+    const clock = { now: T0 };
+    const published: Alert[] = [];
+    const deps = {
+      config,
+      store,
+      publisher: {
+        publish: async (a: readonly Alert[]) => {
+          published.push(...a);
+          return { published: new Set(a.map(messageKey)), failed: [] };
+        },
+      },
+      metrics: { count() {}, timing() {}, gauge() {} },
+      logger: { info() {}, warn() {}, error() {} },
+      clock: () => clock.now,
+    };
+    // An incident opens (threshold 5); then a silence of its step starts before its message goes out.
+    await routeAlerts(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((c) => alert(c, 'shipped')),
+      deps,
+    );
+    store.silences = {
+      version: 1,
+      silences: [
+        {
+          id: 's-9',
+          workflow: 'order',
+          step: 'shipped',
+          from: T0,
+          until: T0 + 30_000,
+          reason: 'carrier down',
+          createdAt: T0,
+        },
+      ],
+    };
+    clock.now = T0 + 20_000;
+    await maintainIncidents(deps);
+    expect(published.filter((a) => a.kind === 'incident')).toEqual([]);
+    expect(store.incidents.open['order|step_overdue|shipped']?.summary.silencedBy).toMatchObject({
+      id: 's-9',
+      reason: 'carrier down',
+    });
+    // After the silence, the resolution carries the note.
+    clock.now = T0 + 2 * MIN;
+    await maintainIncidents(deps);
+    expect(published.map((a) => [a.kind, a.state, a.incident?.silencedBy?.id])).toEqual([
+      ['incident', 'resolved', 's-9'],
+    ]);
   });
 });
