@@ -120,7 +120,7 @@ export function applyEvent(
   // A step alerted as missing that arrives after all: its alert is resolved.
   if (succeeded && !wasDone && Object.hasOwn(instance.done, step.name))
     resolveOverdue(instance, workflow, step, now, alerts);
-  const sample = tracked ? latencySample(instance, workflow, step, event) : undefined;
+  const sample = tracked ? latencySample(instance, workflow, step, event, allSamples) : undefined;
   if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
     keepForAssertions(instance, workflow, step, event);
     for (const outcome of evaluateAssertions(instance, workflow)) {
@@ -155,6 +155,7 @@ function latencySample(
   workflow: WorkflowModel,
   step: StepModel,
   event: TelemetryEvent,
+  countAttempts: boolean,
 ): LatencySample | undefined {
   const done = instance.done[step.name];
   if (done === undefined) return undefined;
@@ -165,8 +166,12 @@ function latencySample(
     if (t === undefined) return undefined;
     from = Math.max(from, t);
   }
-  let attempts = 0;
-  for (const row of instance.tl) if (row[0] === step.name) attempts++;
+  // Attempts are for the behaviour metrics and stats; the baselines alone do not need them.
+  let attempts = 1;
+  if (countAttempts) {
+    attempts = 0;
+    for (const row of instance.tl) if (row[0] === step.name) attempts++;
+  }
   return {
     workflow: workflow.name,
     step: step.name,
