@@ -78,12 +78,15 @@ async function dev(flags: DevFlags, io: Io): Promise<ExitCode> {
     if (/ in use: /.test(message)) throw new UsageError(message);
     throw error;
   }
-  io.out.write(readyBanner(mode, options));
-  await new Promise<void>((resolve) => {
+  // Ctrl-C is handled before the banner says so: a pipe takes the banner synchronously, so whoever
+  // reads it may signal before the next statement runs.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  io.out.write(readyBanner(mode, options));
+  await stopped;
   io.out.write('\nstopping…\n');
   await mode.stop();
   io.out.write(`stopped: ${mode.alerts.length} alerts published.\n`);
