@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseDuration } from '../workflow/duration.js';
 import { UsageError } from './errors.js';
 
@@ -56,4 +57,16 @@ export async function reach<T>(call: () => Promise<T>, service: string): Promise
 export function required(value: string | undefined, message: string): string {
   if (value === undefined) throw new UsageError(message);
   return value;
+}
+
+/** An --events argument: `-` (stdin) or a file that exists; a clear usage error otherwise. */
+export function eventsFile(events: string): void {
+  if (events === '-') return;
+  let isFile = false;
+  try {
+    isFile = statSync(events).isFile();
+  } catch {
+    throw new UsageError(`cannot read --events ${events}: file not found`);
+  }
+  if (!isFile) throw new UsageError(`cannot read --events ${events}: not a file`);
 }

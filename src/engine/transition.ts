@@ -1,6 +1,13 @@
 import type { TelemetryEvent } from '../events/telemetry.js';
 import type { StepModel, WorkflowModel } from '../workflow/model.js';
-import { type Alert, type AlertKind, type AssertionOutcome, alertRecord } from './alert.js';
+import type { Severity } from '../workflow/schema.js';
+import {
+  type Alert,
+  type AlertKind,
+  type AlertSubject,
+  type AssertionOutcome,
+  alertRecord,
+} from './alert.js';
 import { evaluateAssertions, keepForAssertions } from './assertions.js';
 import type { LatencySample } from './baselines.js';
 import type { Instance } from './instance.js';
@@ -288,15 +295,7 @@ function resolve(
   (instance.fired ??= []).push(key);
   const alert = alertRecord(
     { kind, step, deadline, detectedAt: now, lateByMs },
-    {
-      workflow: workflow.name,
-      correlationId: instance.id,
-      severity: workflow.severity,
-      status: instance.st,
-      missing: missingSteps(instance, workflow),
-      timeline: timelineOf(instance, workflow),
-      droppedRows: instance.tlx ?? 0,
-    },
+    subjectOf(instance, workflow),
   );
   alert.state = 'resolved';
   alerts.push(alert);
@@ -396,19 +395,27 @@ function raise(
   alerts.push(
     alertRecord(
       { kind, step, deadline, detectedAt: now, lateByMs },
-      {
-        workflow: workflow.name,
-        correlationId: instance.id,
-        severity: workflow.severity,
-        status: instance.st,
-        missing: missingSteps(instance, workflow),
-        timeline: timelineOf(instance, workflow),
-        // Rows the item-size policy dropped earlier are left out of the alert too: it says so.
-        droppedRows: instance.tlx ?? 0,
-        ...(counted === undefined ? {} : { count: counted }),
-      },
+      { ...subjectOf(instance, workflow), ...(counted === undefined ? {} : { count: counted }) },
     ),
   );
+}
+
+/** Whose alert it is and what a person needs beside it: the instance as it stands now. */
+function subjectOf(
+  instance: Instance,
+  workflow: WorkflowModel,
+  severity: Severity = workflow.severity,
+): AlertSubject {
+  return {
+    workflow: workflow.name,
+    correlationId: instance.id,
+    severity,
+    status: instance.st,
+    missing: missingSteps(instance, workflow),
+    timeline: timelineOf(instance, workflow),
+    // Rows the item-size policy dropped earlier are left out of the alert too: it says so.
+    droppedRows: instance.tlx ?? 0,
+  };
 }
 
 /** assertion_failed: at the assertion's own severity, once per assertion and instance. */
@@ -433,15 +440,7 @@ function raiseAssertion(
         lateByMs: 0,
         assertion: outcome,
       },
-      {
-        workflow: workflow.name,
-        correlationId: instance.id,
-        severity,
-        status: instance.st,
-        missing: missingSteps(instance, workflow),
-        timeline: timelineOf(instance, workflow),
-        droppedRows: instance.tlx ?? 0,
-      },
+      subjectOf(instance, workflow, severity),
     ),
   );
 }

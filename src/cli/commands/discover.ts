@@ -1,11 +1,10 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { discover, toYaml } from '../../discover/discover.js';
 import { readUnconfigured } from '../../events/parse.js';
 import { readLineBatches } from '../../replay/lines.js';
 import { parseWorkflowFile } from '../../workflow/load.js';
-import { UsageError } from '../errors.js';
-import { type ExitCode, type Io, required } from '../io.js';
+import { type ExitCode, eventsFile, type Io, required } from '../io.js';
 
 export function registerDiscover(program: Command, io: Io, done: (code: ExitCode) => void): void {
   program
@@ -24,15 +23,7 @@ Examples:
     )
     .action(async (options: { events?: string; json?: boolean }) => {
       const events = required(options.events, '--events FILE is required (NDJSON; - for stdin)');
-      if (events !== '-') {
-        let isFile = false;
-        try {
-          isFile = statSync(events).isFile();
-        } catch {
-          throw new UsageError(`cannot read --events ${events}: file not found`);
-        }
-        if (!isFile) throw new UsageError(`cannot read --events ${events}: not a file`);
-      }
+      eventsFile(events);
       const read = [];
       let lines = 0;
       const input = events === '-' ? process.stdin : createReadStream(events, { highWaterMark: 1 << 20 });

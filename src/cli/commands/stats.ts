@@ -1,11 +1,11 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
 import { readLineBatches } from '../../replay/lines.js';
 import { Replayer } from '../../replay/replayer.js';
 import { formatStats, StatsCollector } from '../../replay/stats.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
 import { UsageError } from '../errors.js';
-import { type ExitCode, type Io, required } from '../io.js';
+import { type ExitCode, eventsFile, type Io, required } from '../io.js';
 
 interface StatsOptions {
   config?: string;
@@ -40,15 +40,7 @@ async function stats(options: StatsOptions, io: Io): Promise<ExitCode> {
     '--config FILE is required (a workflow file, e.g. workflows.yml)',
   );
   const events = required(options.events, '--events FILE is required (NDJSON; - for stdin)');
-  if (events !== '-') {
-    let isFile = false;
-    try {
-      isFile = statSync(events).isFile();
-    } catch {
-      throw new UsageError(`cannot read --events ${events}: file not found`);
-    }
-    if (!isFile) throw new UsageError(`cannot read --events ${events}: not a file`);
-  }
+  eventsFile(events);
   const config = loadWorkflowFile(configFile);
   const collector = new StatsCollector(config);
   // Alerts are not what this command is for: they are counted by replay, not kept here.
