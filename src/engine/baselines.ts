@@ -304,14 +304,14 @@ export function decodeWindow(data: WindowData | undefined, into: LatencyWindow =
 }
 
 /**
- * A done step's latency as the baselines count it (from the latest done time of its `after` steps),
- * and whether its run was a cold start; undefined while it or one of those is not done.
+ * A done step's latency as the baselines count it: from the latest done time of its `after` steps
+ * (the start by default) to its own. Undefined while it or one of those is not done (out of order).
  */
-export function stepLatencyOf(
-  instance: { done: Record<string, number>; tl: readonly (readonly unknown[])[] },
+export function stepLatency(
+  instance: { done: Record<string, number> },
   workflow: WorkflowModel,
   step: StepModel,
-): { ms: number; cold: boolean; at: number } | undefined {
+): { ms: number; at: number } | undefined {
   const own = (name: string) => (Object.hasOwn(instance.done, name) ? instance.done[name] : undefined);
   const done = own(step.name);
   if (done === undefined) return undefined;
@@ -321,7 +321,18 @@ export function stepLatencyOf(
     if (t === undefined) return undefined;
     from = Math.max(from, t);
   }
+  return { ms: done - from, at: done };
+}
+
+/** A stored instance's step latency and whether its run was a cold start (`overdue trace`). */
+export function stepLatencyOf(
+  instance: { done: Record<string, number>; tl: readonly (readonly unknown[])[] },
+  workflow: WorkflowModel,
+  step: StepModel,
+): { ms: number; cold: boolean; at: number } | undefined {
+  const latency = stepLatency(instance, workflow, step);
+  if (latency === undefined) return undefined;
   // The successful event that made it done: [step, status 0, time, …, coldStart at 6].
-  const row = instance.tl.find((r) => r[0] === step.name && r[1] === 0 && r[2] === done);
-  return { ms: done - from, cold: row?.[6] === true, at: done };
+  const row = instance.tl.find((r) => r[0] === step.name && r[1] === 0 && r[2] === latency.at);
+  return { ...latency, cold: row?.[6] === true };
 }

@@ -9,7 +9,7 @@ import {
   alertRecord,
 } from './alert.js';
 import { evaluateAssertions, keepForAssertions } from './assertions.js';
-import type { LatencySample } from './baselines.js';
+import { type LatencySample, stepLatency } from './baselines.js';
 import type { Instance } from './instance.js';
 
 /**
@@ -164,15 +164,8 @@ function latencySample(
   event: TelemetryEvent,
   countAttempts: boolean,
 ): LatencySample | undefined {
-  const done = instance.done[step.name];
-  if (done === undefined) return undefined;
-  let from = Number.NEGATIVE_INFINITY;
-  for (const a of step.after) {
-    const name = (workflow.steps[a] as StepModel).name;
-    const t = Object.hasOwn(instance.done, name) ? instance.done[name] : undefined;
-    if (t === undefined) return undefined;
-    from = Math.max(from, t);
-  }
+  const latency = stepLatency(instance, workflow, step);
+  if (latency === undefined) return undefined;
   // Attempts are for the behaviour metrics and stats; the baselines alone do not need them.
   let attempts = 1;
   if (countAttempts) {
@@ -183,9 +176,9 @@ function latencySample(
     workflow: workflow.name,
     step: step.name,
     index: step.index,
-    ms: done - from,
+    ms: latency.ms,
     cold: event.coldStart === true,
-    at: done,
+    at: latency.at,
     attempts,
   };
 }
@@ -248,7 +241,7 @@ function resolveTimedOut(instance: Instance, workflow: WorkflowModel, now: numbe
   instance.late = true;
   const lateBy = Math.max(0, completedAt - deadline);
   end(instance, 'completed', now, alerts, workflow, 'completed_late', null, deadline, lateBy);
-  resolve(instance, workflow, alerts, now, 'workflow_timed_out', null, deadline, lateBy);
+  raise(instance, workflow, alerts, now, 'workflow_timed_out', null, deadline, lateBy, true);
 }
 
 /** The resolution of a step_overdue raised while the step was missing, now that it is done. */
@@ -264,7 +257,7 @@ function resolveOverdue(
   const origin = load(instance, workflow, done);
   const deadline = stepDeadline(step, done, origin);
   const at = done[step.index] as number;
-  resolve(
+  raise(
     instance,
     workflow,
     alerts,
@@ -273,32 +266,8 @@ function resolveOverdue(
     step.name,
     Number.isNaN(deadline) ? null : deadline,
     Number.isNaN(deadline) ? 0 : Math.max(0, at - deadline),
+    true,
   );
-}
-
-/**
- * Publishes that an alert is over: the same alertId with `state: resolved`, once, so receivers
- * close what they opened (PagerDuty, Alertmanager-style).
- */
-function resolve(
-  instance: Instance,
-  workflow: WorkflowModel,
-  alerts: Alert[],
-  now: number,
-  kind: AlertKind,
-  step: string | null,
-  deadline: number | null,
-  lateByMs: number,
-): void {
-  const key = `resolved:${step === null ? kind : `${kind}:${step}`}`;
-  if (fired(instance, key)) return;
-  (instance.fired ??= []).push(key);
-  const alert = alertRecord(
-    { kind, step, deadline, detectedAt: now, lateByMs },
-    subjectOf(instance, workflow),
-  );
-  alert.state = 'resolved';
-  alerts.push(alert);
 }
 
 /**
@@ -378,6 +347,10 @@ function end(
   raise(instance, workflow, alerts, now, kind, step, deadline, lateByMs);
 }
 
+/**
+ * Raises an alert once per instance, kind and step; with `resolved`, its resolution, once: the same
+ * alertId with `state: resolved`, so receivers close what they opened (PagerDuty, Alertmanager-style).
+ */
 function raise(
   instance: Instance,
   workflow: WorkflowModel,
@@ -387,17 +360,18 @@ function raise(
   step: string | null,
   deadline: number | null,
   lateByMs: number,
+  resolved = false,
 ): void {
-  const key = step === null ? kind : `${kind}:${step}`;
+  const key = `${resolved ? 'resolved:' : ''}${step === null ? kind : `${kind}:${step}`}`;
   if (fired(instance, key)) return;
   (instance.fired ??= []).push(key);
-  const counted = step === null ? undefined : countOf(instance, workflow, step);
-  alerts.push(
-    alertRecord(
-      { kind, step, deadline, detectedAt: now, lateByMs },
-      { ...subjectOf(instance, workflow), ...(counted === undefined ? {} : { count: counted }) },
-    ),
+  const counted = step === null || resolved ? undefined : countOf(instance, workflow, step);
+  const alert = alertRecord(
+    { kind, step, deadline, detectedAt: now, lateByMs },
+    { ...subjectOf(instance, workflow), ...(counted === undefined ? {} : { count: counted }) },
   );
+  if (resolved) alert.state = 'resolved';
+  alerts.push(alert);
 }
 
 /** Whose alert it is and what a person needs beside it: the instance as it stands now. */
