@@ -62,12 +62,11 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   if (withPending.length === 0) return;
   const alerts: Alert[] = withPending.flatMap((s) => s.pending);
   const routed = await routeAlerts(alerts, deps);
-  const sent = await deps.publisher.publish(routed.now);
+  const sent = await publishCounted(routed.now, deps);
   const result: PublishResult = {
     published: new Set([...sent.published, ...routed.attached.map((a) => messageKey(a))]),
     failed: sent.failed,
   };
-  countPublished(routed.now, sent, deps.metrics);
   if (routed.incidents && routed.created && routed.created.size > 0) {
     // Never fatal here: the sweeper publishes what is left in the incident outbox.
     const created = routed.created;
@@ -76,7 +75,6 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
     );
   }
   if (result.failed.length > 0) {
-    deps.metrics.count('publishFailures', result.failed.length);
     for (const f of result.failed) {
       const alert = alerts.find((a) => messageKey(a) === f.alertId);
       deps.logger.warn('alert not published; it stays pending and is retried', {
@@ -119,11 +117,26 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
   );
 }
 
-/** Alerts published, in all and by workflow and kind (a behaviour metric: what the monitor finds). */
-export function countPublished(alerts: readonly Alert[], result: PublishResult, metrics: MetricsSink): void {
-  metrics.count('alertsPublished', result.published.size);
+/**
+ * Publishes and counts what went out: in all, by workflow and kind (a behaviour metric: what the
+ * monitor finds), and the failures. Every outbox (instances, the monitor, latency, incidents) goes
+ * through here.
+ */
+export async function publishCounted(
+  alerts: readonly Alert[],
+  deps: { publisher: AlertPublisher; metrics: MetricsSink },
+): Promise<PublishResult> {
+  if (alerts.length === 0) return { published: new Set(), failed: [] };
+  const result = await deps.publisher.publish(alerts);
+  deps.metrics.count('alertsPublished', result.published.size);
   for (const alert of alerts) {
     if (result.published.has(messageKey(alert)))
-      metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
+      deps.metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
   }
+  if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
+  return result;
 }
+
+/** What an outbox still holds once `published` went out. */
+export const unsent = (pending: readonly Alert[], published: ReadonlySet<string>): Alert[] =>
+  pending.filter((a) => !published.has(messageKey(a)));

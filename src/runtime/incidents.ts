@@ -8,6 +8,7 @@ import {
   type TimelineEntry,
 } from '../engine/alert.js';
 import type { WorkflowConfig } from '../workflow/model.js';
+import { publishCounted, unsent } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import type {
   AlertPublisher,
@@ -16,7 +17,6 @@ import type {
   LogSink,
   MetricsSink,
   OpenIncident,
-  PublishResult,
 } from './ports.js';
 import { type Hold, heldBy, type Silence, type SilenceStore } from './silences.js';
 
@@ -349,15 +349,11 @@ export async function publishIncidents(
     if (open && by)
       open.summary.silencedBy = { id: by.by, reason: by.reason, until: new Date(by.until).toISOString() };
   }
-  const sent: PublishResult = await deps.publisher.publish(pass);
-  const result: PublishResult = {
-    published: new Set([...sent.published, ...held.map((a) => messageKey(a))]),
-    failed: sent.failed,
-  };
-  deps.metrics.count('alertsPublished', sent.published.size);
-  if (result.published.size === 0) return;
+  const sent = await publishCounted(pass, deps);
+  const published = new Set([...sent.published, ...held.map((a) => messageKey(a))]);
+  if (published.size === 0) return;
   for (let attempt = 0; ; attempt++) {
-    state.pending = state.pending.filter((a) => !result.published.has(messageKey(a)));
+    state.pending = unsent(state.pending, published);
     try {
       state.version = await deps.store.putIncidents(state);
       return;

@@ -1,4 +1,3 @@
-import { type Alert, messageKey } from '../engine/alert.js';
 import {
   addSample,
   decodeWindow,
@@ -13,7 +12,7 @@ import {
   windowOf,
 } from '../engine/baselines.js';
 import type { StepModel, WorkflowConfig, WorkflowModel } from '../workflow/model.js';
-import { countPublished } from './commit.js';
+import { publishCounted, unsent } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import type {
   AlertPublisher,
@@ -215,12 +214,9 @@ async function publish(
   state: Awaited<ReturnType<SweeperLatencyDeps['store']['getLatencyState']>>,
   deps: SweeperLatencyDeps,
 ) {
-  if (state.pending.length === 0) return;
-  const result = await deps.publisher.publish(state.pending);
-  countPublished(state.pending, result, deps.metrics);
-  if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
+  const result = await publishCounted(state.pending, deps);
   if (result.published.size === 0) return;
-  state.pending = state.pending.filter((a: Alert) => !result.published.has(messageKey(a)));
+  state.pending = unsent(state.pending, result.published);
   state.version = await deps.store.putLatencyState(state);
 }
 

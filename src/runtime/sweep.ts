@@ -1,7 +1,7 @@
-import { type Alert, alertRecord, iso, messageKey } from '../engine/alert.js';
+import { type Alert, alertRecord, iso } from '../engine/alert.js';
 import type { LatencyWindow } from '../engine/baselines.js';
 import type { Severity } from '../workflow/schema.js';
-import { countPublished } from './commit.js';
+import { publishCounted, unsent } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import { heartbeatRecord, newHeartbeatKey } from './heartbeat.js';
 import { maintainIncidents } from './incidents.js';
@@ -306,12 +306,9 @@ async function updateLag(
     deps.logger.info('monitor caught up', { lagMs });
   }
   if (dirty) monitor.version = await deps.store.putMonitor(monitor);
-  if (monitor.pending.length === 0) return;
-  const result = await deps.publisher.publish(monitor.pending);
-  countPublished(monitor.pending, result, deps.metrics);
-  if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
+  const result = await publishCounted(monitor.pending, deps);
   if (result.published.size > 0) {
-    monitor.pending = monitor.pending.filter((a) => !result.published.has(messageKey(a)));
+    monitor.pending = unsent(monitor.pending, result.published);
     monitor.version = await deps.store.putMonitor(monitor);
   }
 }
