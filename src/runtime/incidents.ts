@@ -70,19 +70,34 @@ export async function routeAlerts(
   return { ...routed, attached: [...routed.attached, ...held] };
 }
 
+/**
+ * The silences, read at most every SILENCES_TTL_MS per container (a sweep publishes page by page:
+ * one read per page would be the same read a hundred times). A new silence takes effect within it.
+ */
+const SILENCES_TTL_MS = 10_000;
+const silenceCache = new WeakMap<object, { at: number; silences: readonly Silence[] }>();
+
+async function currentSilences(wall: number, deps: IncidentDeps): Promise<readonly Silence[]> {
+  const cached = silenceCache.get(deps.store);
+  if (cached && wall - cached.at < SILENCES_TTL_MS && wall >= cached.at) return cached.silences;
+  try {
+    const silences = (await deps.store.getSilences()).silences;
+    silenceCache.set(deps.store, { at: wall, silences });
+    return silences;
+  } catch (error) {
+    // Without the silences, everything goes out: a silence is a courtesy, an alert is not.
+    deps.logger.warn('could not read silences; alerts are published', { error: String(error) });
+    return [];
+  }
+}
+
 /** Alerts a silence or a maintenance window holds back, logged and counted; the rest pass. */
 async function hold(
   alerts: readonly Alert[],
   deps: IncidentDeps,
 ): Promise<{ pass: Alert[]; held: Alert[]; holds: Map<Alert, Hold> }> {
   const wall = deps.clock();
-  let silences: readonly Silence[] = [];
-  try {
-    silences = (await deps.store.getSilences()).silences;
-  } catch (error) {
-    // Without the silences, everything goes out: a silence is a courtesy, an alert is not.
-    deps.logger.warn('could not read silences; alerts are published', { error: String(error) });
-  }
+  const silences = await currentSilences(wall, deps);
   const pass: Alert[] = [];
   const held: Alert[] = [];
   const holds = new Map<Alert, Hold>();

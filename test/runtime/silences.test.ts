@@ -93,15 +93,18 @@ describe('silences and maintenance windows', () => {
       },
       metrics: { count() {}, timing() {}, gauge() {} },
       logger: { info() {}, warn() {}, error() {} },
-      clock: () => T0 + MIN,
+      clock: () => now,
     };
+    let now = T0 + MIN;
     const routed = await routeAlerts(
       [alert('a', 'shipped'), alert('b', 'paid'), alert('c', 'shipped')],
       deps,
     );
     expect(routed.now.map((a) => a.correlationId)).toEqual(['b']);
     expect(routed.attached.map((a) => a.correlationId)).toEqual(['a', 'c']);
-    // Without the silences (the table cannot be read), everything goes out.
+    // Without the silences (the table cannot be read, once the container's copy is 10 s old),
+    // everything goes out.
+    now += 11_000;
     store.failNext('getSilences');
     const unread = await routeAlerts([alert('d', 'shipped')], deps);
     expect(unread.now).toHaveLength(1);
