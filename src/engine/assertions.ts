@@ -12,6 +12,12 @@ const KEPT_BYTES = 4096;
 const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined =>
   record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 
+/** One shared, frozen map for every kept event without attributes (most of them). */
+const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
+
+/** No assertion failed: one shared, frozen answer rather than an array per event. */
+const NONE_FAILED: readonly AssertionOutcome[] = Object.freeze([]);
+
 /** Keeps a successful event's attributes for the assertions that read its step: the earliest wins. */
 export function keepForAssertions(
   instance: Instance,
@@ -23,7 +29,10 @@ export function keepForAssertions(
   if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) return;
   const kept = own(instance.at, step.name);
   if (kept !== undefined && kept[0] <= event.time) return;
-  const row: KeptStep = [event.time, bounded(event.attributes ?? {})];
+  const row: KeptStep = [
+    event.time,
+    event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes),
+  ];
   if (event.coldStart !== undefined)
     row.push(event.source ?? null, event.durationMs ?? null, event.coldStart);
   else if (event.durationMs !== undefined) row.push(event.source ?? null, event.durationMs);
@@ -78,35 +87,56 @@ const reason = (error: unknown) => {
  * Evaluates each assertion whose steps are now all done, once. Returns the failed ones, with what
  * they saw. Pure: the outcome depends only on the kept events, never on arrival order or the clock.
  */
-export function evaluateAssertions(instance: Instance, workflow: WorkflowModel): AssertionOutcome[] {
-  const failed: AssertionOutcome[] = [];
+export function evaluateAssertions(instance: Instance, workflow: WorkflowModel): readonly AssertionOutcome[] {
+  let failed: AssertionOutcome[] | undefined;
   for (const assertion of workflow.assertions) {
     if (instance.asr?.includes(assertion.name)) continue;
     const steps = ready(instance, workflow, assertion);
     if (steps === undefined) continue;
     (instance.asr ??= []).push(assertion.name);
-    // What it saw, copied only for an alert: most assertions hold.
-    const seen = () => {
-      const values: Record<string, Record<string, unknown>> = {};
-      for (const [name, v] of Object.entries(steps)) values[name] = { ...v.attributes };
-      return values;
-    };
     let verdict: unknown;
     try {
       verdict = assertion.evaluate(steps);
     } catch (error) {
-      failed.push({ name: assertion.name, expr: assertion.expr, values: seen(), error: reason(error) });
+      (failed ??= []).push({
+        name: assertion.name,
+        expr: assertion.expr,
+        values: seen(steps),
+        error: reason(error),
+      });
       continue;
     }
     if (verdict === true) continue;
-    const outcome: AssertionOutcome = { name: assertion.name, expr: assertion.expr, values: seen() };
+    const outcome: AssertionOutcome = { name: assertion.name, expr: assertion.expr, values: seen(steps) };
     if (verdict !== false) outcome.error = `gave ${String(verdict)}, not true or false`;
-    failed.push(outcome);
+    (failed ??= []).push(outcome);
   }
   // Once every assertion has had its say, the kept events are dead weight on every write.
-  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length)
+  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) {
     instance.at = undefined;
-  return failed;
+    // Every instance ends with the same list: one shared copy instead of one array each.
+    instance.asr = allEvaluated(workflow);
+  }
+  return failed ?? NONE_FAILED;
+}
+
+const evaluatedAll = new WeakMap<WorkflowModel, string[]>();
+
+/** The names of all a workflow's assertions, frozen: nothing pushes to a complete list. */
+function allEvaluated(workflow: WorkflowModel): string[] {
+  let names = evaluatedAll.get(workflow);
+  if (names === undefined) {
+    names = Object.freeze(workflow.assertions.map((a) => a.name)) as string[];
+    evaluatedAll.set(workflow, names);
+  }
+  return names;
+}
+
+/** What an assertion saw, copied only for an alert: most assertions hold. */
+function seen(steps: Record<string, StepView>): Record<string, Record<string, unknown>> {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const [name, v] of Object.entries(steps)) values[name] = { ...v.attributes };
+  return values;
 }
 
 /** The views of an assertion's steps once every one is done (and kept), else undefined. */
@@ -116,14 +146,17 @@ function ready(
   assertion: AssertionModel,
 ): Record<string, StepView> | undefined {
   // All done first: views are built once, for the evaluation.
-  for (const i of assertion.when) {
-    const name = (workflow.steps[i] as StepModel).name;
-    if (own(instance.done, name) === undefined || own(instance.at, name) === undefined) return undefined;
+  const { done, at } = instance;
+  if (at === undefined) return undefined;
+  const { when } = assertion;
+  for (let i = 0; i < when.length; i++) {
+    const name = (workflow.steps[when[i] as number] as StepModel).name;
+    if (!Object.hasOwn(done, name) || !Object.hasOwn(at, name)) return undefined;
   }
   const steps: Record<string, StepView> = {};
-  for (const i of assertion.when) {
-    const name = (workflow.steps[i] as StepModel).name;
-    steps[name] = view(own(instance.at, name) as KeptStep);
+  for (let i = 0; i < when.length; i++) {
+    const name = (workflow.steps[when[i] as number] as StepModel).name;
+    steps[name] = view(at[name] as KeptStep);
   }
   return steps;
 }

@@ -9,7 +9,7 @@ import {
   alertRecord,
 } from './alert.js';
 import { evaluateAssertions, keepForAssertions } from './assertions.js';
-import { type LatencySample, stepLatency } from './baselines.js';
+import { type LatencySample, latencyOrigin } from './baselines.js';
 import type { Instance } from './instance.js';
 
 /**
@@ -52,7 +52,7 @@ export interface Transition {
 export interface EventTransition extends Transition {
   effect: EventEffect;
   /** The step latency this event completed (every expected step, or those with `latency:`). */
-  sample?: LatencySample;
+  sample?: LatencySample | undefined;
 }
 
 export function newInstance(workflow: string, correlationId: string): Instance {
@@ -97,7 +97,7 @@ export function applyEvent(
   allSamples = false,
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate' };
+  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate', sample: undefined };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
   const alerts: Alert[] = [];
@@ -112,7 +112,7 @@ export function applyEvent(
   if (stepIndex === undefined) {
     // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
-    return { instance, alerts, effect: 'ignored' }; // nothing changed, so neither did the wake-up
+    return { instance, alerts, effect: 'ignored', sample: undefined }; // nothing changed, so neither did the wake-up
   }
   if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
   const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
@@ -122,18 +122,13 @@ export function applyEvent(
   // shows as missing does not depend on arrival order; only its status is settled.
   // Every expected step's latency feeds the behaviour metrics; those with `latency:` the baselines too.
   const wasDone = Object.hasOwn(instance.done, step.name);
-  const tracked = succeeded && step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
   if (succeeded) recordSuccess(instance, workflow, step, event);
   // A step alerted as missing that arrives after all: its alert is resolved.
   if (succeeded && !wasDone && Object.hasOwn(instance.done, step.name))
     resolveOverdue(instance, workflow, step, now, alerts);
-  const sample = tracked ? latencySample(instance, workflow, step, event, allSamples) : undefined;
-  if (succeeded && workflow.keepsAttributes[stepIndex] === true) {
-    keepForAssertions(instance, workflow, step, event);
-    for (const outcome of evaluateAssertions(instance, workflow)) {
-      raiseAssertion(instance, workflow, alerts, now, outcome);
-    }
-  }
+  const sample = succeeded
+    ? behaviour(instance, workflow, step, event, now, alerts, wasDone, allSamples)
+    : undefined;
   if (instance.st === 'running') {
     if (succeeded && step.fails) {
       end(instance, 'failed', now, alerts, workflow, 'workflow_failed', step.name, null, 0);
@@ -144,13 +139,38 @@ export function applyEvent(
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
       instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
-      return sample ? { instance, alerts, effect, sample } : { instance, alerts, effect };
+      return { instance, alerts, effect, sample };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
   instance.wk = nextWake(instance, workflow);
-  return sample ? { instance, alerts, effect, sample } : { instance, alerts, effect };
+  return { instance, alerts, effect, sample };
+}
+
+/**
+ * What a success means beyond deadlines: its latency sample, and the assertions it completes. Kept
+ * out of applyEvent so that applyEvent stays small enough for V8 to inline its helpers into it.
+ */
+function behaviour(
+  instance: Instance,
+  workflow: WorkflowModel,
+  step: StepModel,
+  event: TelemetryEvent,
+  now: number,
+  alerts: Alert[],
+  wasDone: boolean,
+  allSamples: boolean,
+): LatencySample | undefined {
+  const tracked = step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
+  const sample = tracked ? latencySample(instance, workflow, step, event, allSamples) : undefined;
+  if (workflow.keepsAttributes[step.index] === true) {
+    keepForAssertions(instance, workflow, step, event);
+    for (const outcome of evaluateAssertions(instance, workflow)) {
+      raiseAssertion(instance, workflow, alerts, now, outcome);
+    }
+  }
+  return sample;
 }
 
 /**
@@ -164,8 +184,9 @@ function latencySample(
   event: TelemetryEvent,
   countAttempts: boolean,
 ): LatencySample | undefined {
-  const latency = stepLatency(instance, workflow, step);
-  if (latency === undefined) return undefined;
+  const from = latencyOrigin(instance.done, workflow, step);
+  if (from === undefined) return undefined;
+  const at = instance.done[step.name] as number;
   // Attempts are for the behaviour metrics and stats; the baselines alone do not need them.
   let attempts = 1;
   if (countAttempts) {
@@ -176,9 +197,9 @@ function latencySample(
     workflow: workflow.name,
     step: step.name,
     index: step.index,
-    ms: latency.ms,
+    ms: at - from,
     cold: event.coldStart === true,
-    at: latency.at,
+    at,
     attempts,
   };
 }
