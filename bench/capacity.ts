@@ -5,7 +5,7 @@
 // { runs: [{ eventsPerSecond, traffic, components: [{ name, load, limit, unit }], detectionMs }] }.
 import { consumeBatch, type StreamRecord } from '../src/runtime/consume-batch.js';
 import { heartbeatRecord } from '../src/runtime/heartbeat.js';
-import type { MetricsSink, StoredInstance, Written } from '../src/runtime/ports.js';
+import type { MetricsSink, OutcomeCount, StoredInstance, Written } from '../src/runtime/ports.js';
 import { sweep } from '../src/runtime/sweep.js';
 import { INDEX_SHARDS, indexShard } from '../src/store/keys.js';
 import { MemoryStore } from '../test/support/memory-store.js';
@@ -99,6 +99,14 @@ class MeteredStore extends MemoryStore {
     this.charge(stored.key, units);
     this.index(stored.key, before, this.rows.get(stored.key)?.due);
     return result;
+  }
+
+  override async addOutcomes(counts: readonly OutcomeCount[], expiresAt: number): Promise<void> {
+    await super.addOutcomes(counts, expiresAt);
+    for (const c of counts) {
+      this.tableWcu += 1;
+      this.charge(`O#${c.workflow}`, 1);
+    }
   }
 
   override async advanceWatermark(shardId: string, heartbeat: number): Promise<void> {

@@ -1,8 +1,10 @@
 import { type Alert, messageKey } from '../engine/alert.js';
 import type { Instance } from '../engine/instance.js';
 import type { WorkflowConfig, WorkflowModel } from '../workflow/model.js';
+import { recordSent } from './activity.js';
 import { publishIncidents, routeAlerts } from './incidents.js';
 import type {
+  ActivityStore,
   AlertPublisher,
   IncidentStore,
   InstanceStore,
@@ -44,7 +46,7 @@ export async function commit(
 }
 
 export interface PublishDeps {
-  store: InstanceStore & IncidentStore & SilenceStore;
+  store: InstanceStore & IncidentStore & SilenceStore & ActivityStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
@@ -124,16 +126,22 @@ export async function publishPending(items: readonly StoredInstance[], deps: Pub
  */
 export async function publishCounted(
   alerts: readonly Alert[],
-  deps: { publisher: AlertPublisher; metrics: MetricsSink },
+  deps: {
+    publisher: AlertPublisher;
+    metrics: MetricsSink;
+    store?: Partial<ActivityStore>;
+    logger?: LogSink;
+    clock?: () => number;
+  },
 ): Promise<PublishResult> {
   if (alerts.length === 0) return { published: new Set(), failed: [] };
   const result = await deps.publisher.publish(alerts);
   deps.metrics.count('alertsPublished', result.published.size);
-  for (const alert of alerts) {
-    if (result.published.has(messageKey(alert)))
-      deps.metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
-  }
+  const sent = alerts.filter((alert) => result.published.has(messageKey(alert)));
+  for (const alert of sent) deps.metrics.count('alerts', 1, { workflow: alert.workflow, kind: alert.kind });
   if (result.failed.length > 0) deps.metrics.count('publishFailures', result.failed.length);
+  // The console's list of what went out (a failure there is logged, never fatal).
+  await recordSent(sent, deps);
   return result;
 }
 

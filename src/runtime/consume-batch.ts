@@ -3,6 +3,7 @@ import type { Instance } from '../engine/instance.js';
 import { newInstance } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
 import type { WorkflowConfig } from '../workflow/model.js';
+import { OutcomeTally } from './activity.js';
 import { type PublishDeps, publishPending } from './commit.js';
 import { commitWithRetry } from './conflict.js';
 import { type Fold, fold, type Group, type Pending } from './fold.js';
@@ -85,6 +86,7 @@ export async function consumeBatch(
   const failedAt: bigint[] = [];
   const committed: StoredInstance[] = [];
   const samples: LatencySample[] = [];
+  const tally = new OutcomeTally();
   const all = [...groups.values()];
   const current = await store.getInstances(all.map((g) => g.key)).catch((error) => {
     deps.logger.error('could not read instances; the batch is retried', { error: String(error) });
@@ -100,6 +102,7 @@ export async function consumeBatch(
         deps,
         result,
         samples,
+        tally,
       );
       if (outcome === 'retry') failedAt.push(group.events[0]?.seq as bigint);
       else if (Array.isArray(outcome)) invalid.push(...outcome);
@@ -132,6 +135,7 @@ export async function consumeBatch(
   }
   await publishPending(committed, deps);
   await recordLatency(samples, shardId, before, deps);
+  await tally.flush(deps);
 
   metrics.count('batches');
   metrics.count('events', result.events);
@@ -182,6 +186,7 @@ async function foldAndWrite(
   deps: ConsumerDeps,
   result: ConsumeResult,
   samples: LatencySample[],
+  outcomes: OutcomeTally,
 ): Promise<Outcome> {
   const first = group.events[0] as Pending;
   let before: string | undefined;
@@ -240,6 +245,7 @@ async function foldAndWrite(
   result.writes++;
   result.events += group.events.length - duplicates;
   countOutcome(before as string, outcome.committed.instance, outcome.committed.version === 1, deps);
+  if (before !== outcome.committed.instance.st) outcomes.add(outcome.committed.instance, deps.clock());
   return outcome.committed;
 }
 

@@ -11,6 +11,7 @@ import type { WorkflowConfig } from '../workflow/model.js';
 import { publishCounted, unsent } from './commit.js';
 import { VersionConflictError } from './errors.js';
 import type {
+  ActivityStore,
   AlertPublisher,
   IncidentState,
   IncidentStore,
@@ -34,7 +35,7 @@ import { type Hold, heldBy, type Silence, type SilenceStore } from './silences.j
 
 export interface IncidentDeps {
   config: WorkflowConfig;
-  store: IncidentStore & SilenceStore;
+  store: IncidentStore & SilenceStore & ActivityStore;
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;

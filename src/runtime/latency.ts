@@ -143,7 +143,7 @@ async function addToShare(
 }
 
 interface SweeperLatencyDeps {
-  store: Pick<SweeperStore, 'latencyShares' | 'getLatencyState' | 'putLatencyState'>;
+  store: Pick<SweeperStore, 'latencyShares' | 'getLatencyState' | 'putLatencyState' | 'recordSent'>;
   config: WorkflowConfig;
   publisher: AlertPublisher;
   metrics: MetricsSink;

@@ -1,6 +1,6 @@
 import type { Alert, IncidentSummary } from '../engine/alert.js';
 import type { WindowData } from '../engine/baselines.js';
-import type { Instance } from '../engine/instance.js';
+import type { Instance, InstanceStatus } from '../engine/instance.js';
 import type { Severity } from '../workflow/schema.js';
 import type { SilenceStore } from './silences.js';
 
@@ -177,6 +177,24 @@ export interface IncidentStore {
   putIncidents(state: IncidentState): Promise<number>;
 }
 
+/** One workflow's outcomes in one minute of wall-clock time (`overdue console`'s board). */
+export interface OutcomeCount {
+  workflow: string;
+  /** ISO minute, `2026-11-28T01:05`. */
+  minute: string;
+  counts: Partial<Record<Exclude<InstanceStatus, 'running'> | 'late', number>>;
+}
+
+/**
+ * What happened lately, kept for `overdue console` so that it never scans the table: outcomes per
+ * workflow and minute (atomic counters, one write per workflow a batch), and every message sent.
+ */
+export interface ActivityStore {
+  addOutcomes(counts: readonly OutcomeCount[], expiresAt: number): Promise<void>;
+  /** The messages that went out (alerts, resolutions, incident messages), at `at`. */
+  recordSent(alerts: readonly Alert[], at: number, expiresAt: number): Promise<void>;
+}
+
 /** Records set aside as invalid, kept verbatim with their reason. */
 export interface QuarantineStore {
   quarantine(records: readonly QuarantinedRecord[], expiresAt: number): Promise<void>;
@@ -186,6 +204,7 @@ export interface QuarantineStore {
 export type { SilenceStore } from './silences.js';
 
 export type ConsumerStore = SilenceStore &
+  ActivityStore &
   InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &
@@ -205,6 +224,7 @@ export interface IndexMaintenance {
 
 /** What the sweeper needs of the table. */
 export type SweeperStore = SilenceStore &
+  ActivityStore &
   InstanceStore &
   WatermarkStore &
   HeartbeatKeyStore &

@@ -1,6 +1,7 @@
 import { advance, nextWake } from '../engine/transition.js';
 import { mapLimit } from '../shared/map-limit.js';
 import type { WorkflowConfig } from '../workflow/model.js';
+import { OutcomeTally } from './activity.js';
 import { type PublishDeps, publishPending } from './commit.js';
 import { type Change, commitWithRetry } from './conflict.js';
 import { holdWhileLate, leaveLateMode } from './late.js';
@@ -108,6 +109,7 @@ export async function sweepPartitions(
     unpublished: 0,
   };
   const until = observed ?? 0;
+  const tally = new OutcomeTally();
   await mapLimit(partitions, PARTITION_CONCURRENCY, async (partition) => {
     try {
       for await (const keys of deps.store.dueKeys(partition, until)) {
@@ -124,7 +126,7 @@ export async function sweepPartitions(
             result.stoppedEarly = true;
             return;
           }
-          const done = await advanceAndWrite(items.get(key), key, observed, deps, result);
+          const done = await advanceAndWrite(items.get(key), key, observed, deps, result, tally);
           if (done) touched.push(done);
         });
         result.alerts += touched.reduce((n, s) => n + s.pending.length, 0);
@@ -141,6 +143,7 @@ export async function sweepPartitions(
       });
     }
   });
+  await tally.flush(deps);
   return result;
 }
 
@@ -150,6 +153,7 @@ async function advanceAndWrite(
   observed: number | undefined,
   deps: PartitionSweepDeps,
   result: PartitionSweepResult,
+  outcomes: OutcomeTally,
 ): Promise<StoredInstance | undefined> {
   const statusBefore = read?.instance.st;
   try {
@@ -213,6 +217,7 @@ async function advanceAndWrite(
         workflow: outcome.committed.instance.wf,
         status: outcome.committed.instance.st,
       });
+      outcomes.add(outcome.committed.instance, deps.clock());
     }
     return outcome.committed;
   } catch (error) {

@@ -20,6 +20,7 @@ import type {
   LatencySeries,
   LatencyState,
   MonitorState,
+  OutcomeCount,
   QuarantinedRecord,
   StateStore,
   StoredInstance,
@@ -44,16 +45,60 @@ import {
   LOCAL_CONFIG_SK,
   latencyPk,
   MONITOR_PK,
+  outcomesPk,
   partitionsOf,
   QUARANTINE_SHARDS,
   quarantinePk,
   quarantineShard,
   SECRET_PK,
   SILENCES_SK,
+  sentPk,
   WATERMARK_PK,
 } from './keys.js';
 
 type Item = Record<string, AttributeValue>;
+
+/** What the console lists of a message sent: enough to filter and to link to its timeline. */
+export interface SentSummary {
+  alertId: string;
+  kind: string;
+  severity: string;
+  workflow: string;
+  correlationId: string;
+  step: string | null;
+  detectedAt: string;
+  lateByMs: number;
+  missing: string[];
+  state?: 'resolved';
+  incident?: { id: string; of: string; count: number; update: number };
+  assertion?: { name: string; error?: string };
+}
+
+export interface SentMessage extends SentSummary {
+  sentAt: string;
+}
+
+function sentSummary(a: Alert): SentSummary {
+  const s: SentSummary = {
+    alertId: a.alertId,
+    kind: a.kind,
+    severity: a.severity,
+    workflow: a.workflow,
+    correlationId: a.correlationId,
+    step: a.step,
+    detectedAt: a.detectedAt,
+    lateByMs: a.lateByMs,
+    missing: a.missing.slice(0, 20),
+  };
+  if (a.state) s.state = a.state;
+  if (a.incident)
+    s.incident = { id: a.incident.id, of: a.incident.of, count: a.incident.count, update: a.incident.update };
+  if (a.assertion) {
+    s.assertion = { name: a.assertion.name };
+    if (a.assertion.error) s.assertion.error = a.assertion.error.slice(0, 500);
+  }
+  return s;
+}
 
 /** A quarantined record as `overdue quarantine list` shows it. */
 export interface QuarantineEntry {
@@ -305,6 +350,122 @@ export class DynamoDbStore implements StateStore {
     }
   }
 
+  async addOutcomes(counts: readonly OutcomeCount[], expiresAt: number): Promise<void> {
+    await Promise.all(
+      counts.map((c) => {
+        const entries = Object.entries(c.counts).filter(([, n]) => n !== undefined && n > 0);
+        if (entries.length === 0) return undefined;
+        const names: Record<string, string> = { '#ttl': 'ttl' };
+        const values: Item = { ':ttl': { N: String(Math.floor(expiresAt / 1000)) } };
+        entries.forEach(([status, n], i) => {
+          names[`#s${i}`] = status;
+          values[`:n${i}`] = { N: String(n) };
+        });
+        return this.call('UpdateItem', () =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.tableName,
+              Key: { pk: { S: outcomesPk(c.workflow) }, sk: { S: c.minute } },
+              UpdateExpression: `ADD ${entries.map((_, i) => `#s${i} :n${i}`).join(', ')} SET #ttl = :ttl`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          ),
+        );
+      }),
+    );
+  }
+
+  async recordSent(alerts: readonly Alert[], at: number, expiresAt: number): Promise<void> {
+    const time = new Date(at).toISOString();
+    const writes: WriteRequest[] = alerts.map((a) => ({
+      PutRequest: {
+        Item: {
+          pk: { S: sentPk(at) },
+          sk: { S: `${time}#${messageKey(a)}` },
+          doc: { S: JSON.stringify(sentSummary(a)) },
+          ttl: { N: String(Math.floor(expiresAt / 1000)) },
+        },
+      },
+    }));
+    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
+      const left = await retryRemaining(
+        writes.slice(i, i + BATCH_WRITE),
+        async (pending) => {
+          const out = await this.call('BatchWriteItem', () =>
+            this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: [...pending] } })),
+          );
+          return out.UnprocessedItems?.[this.tableName] ?? [];
+        },
+        UNPROCESSED,
+      );
+      if (left.length > 0) throw new StoreError('BatchWriteItem kept leaving items unprocessed');
+    }
+  }
+
+  /** Read units the console's reads consumed so far (`overdue console` reports them per refresh). */
+  readUnits = 0;
+
+  /** A workflow's outcome counters from `since` (ISO minute) on. */
+  async outcomesSince(workflow: string, since: string): Promise<OutcomeCount[]> {
+    const out: OutcomeCount[] = [];
+    const query = {
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': { S: outcomesPk(workflow) }, ':since': { S: since } },
+    };
+    for await (const items of this.query(query, true)) {
+      for (const item of items) {
+        const counts: OutcomeCount['counts'] = {};
+        for (const status of ['completed', 'failed', 'timed_out', 'incomplete', 'cancelled', 'late'] as const)
+          if (item[status]) counts[status] = num(item[status]);
+        out.push({ workflow, minute: str(item.sk), counts });
+      }
+    }
+    return out;
+  }
+
+  /** Messages sent in [since, until], newest first: one query per hour. */
+  async sentBetween(since: number, until: number): Promise<SentMessage[]> {
+    const out: SentMessage[] = [];
+    const hour = 3600_000;
+    for (let h = Math.floor(until / hour) * hour; h >= Math.floor(since / hour) * hour; h -= hour) {
+      const query = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+        ExpressionAttributeValues: {
+          ':pk': { S: sentPk(h) },
+          ':a': { S: new Date(since).toISOString() },
+          ':b': { S: `${new Date(until).toISOString()}~` },
+        },
+        ScanIndexForward: false,
+      };
+      for await (const items of this.query(query, true))
+        for (const item of items)
+          out.push({ ...(JSON.parse(str(item.doc)) as SentSummary), sentAt: str(item.sk).slice(0, 24) });
+    }
+    return out;
+  }
+
+  /** Instances in the wake-up index, by workflow: those with a deadline ahead (keys only, no items read). */
+  async inFlight(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const partition of await this.indexPartitions()) {
+      const query = {
+        IndexName: INDEX_NAME,
+        KeyConditionExpression: 'gsk = :g',
+        ExpressionAttributeValues: { ':g': { S: partition } },
+      };
+      for await (const items of this.query(query, true)) {
+        for (const item of items) {
+          const pk = str(item.pk);
+          if (!pk.startsWith('I#')) continue;
+          const wf = pk.slice(2, pk.indexOf('#', 2));
+          counts.set(wf, (counts.get(wf) ?? 0) + 1);
+        }
+      }
+    }
+    return counts;
+  }
+
   async getWatermarks(): Promise<Map<string, number>> {
     const marks = new Map<string, number>();
     const query = {
@@ -348,12 +509,21 @@ export class DynamoDbStore implements StateStore {
   /** A query's pages, following LastEvaluatedKey. */
   private async *query(
     input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+    metered = false,
   ): AsyncIterable<Item[]> {
     let start: Item | undefined;
     do {
       const out = await this.call('Query', () =>
-        this.client.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start })),
+        this.client.send(
+          new QueryCommand({
+            ...input,
+            TableName: this.tableName,
+            ExclusiveStartKey: start,
+            ...(metered ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+          }),
+        ),
       );
+      if (metered) this.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
       yield out.Items ?? [];
       start = out.LastEvaluatedKey;
     } while (start);

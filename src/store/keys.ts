@@ -78,3 +78,9 @@ export const groupCountPk = (group: string): string => `C#${group}`;
 
 /** `M / silences`: the silences set with `overdue silence`. */
 export const SILENCES_SK = 'silences';
+
+/** Outcomes of a workflow per minute (`overdue console`): `O#<workflow>` / ISO minute. */
+export const outcomesPk = (workflow: string): string => `O#${workflow}`;
+
+/** Messages sent, by hour (`overdue console`): `R#<ISO hour>` / `<ISO time>#<alertId…>`. */
+export const sentPk = (at: number): string => `R#${new Date(at).toISOString().slice(0, 13)}`;

@@ -7,6 +7,7 @@ import type {
   LatencySeries,
   LatencyState,
   MonitorState,
+  OutcomeCount,
   QuarantinedRecord,
   StateStore,
   StoredInstance,
@@ -201,6 +202,26 @@ export class MemoryStore implements StateStore {
     if (state.version !== this.silences.version) throw new VersionConflictError('M/silences');
     this.silences = { ...structuredClone(state), version: state.version + 1 };
     return state.version + 1;
+  }
+
+  /** Outcome counters by `workflow@minute`, and the messages sent, as the console reads them. */
+  readonly outcomes = new Map<string, OutcomeCount['counts']>();
+  readonly sent: { at: number; alert: Alert }[] = [];
+
+  async addOutcomes(counts: readonly OutcomeCount[], _expiresAt?: number): Promise<void> {
+    this.enter('addOutcomes');
+    for (const c of counts) {
+      const key = `${c.workflow}@${c.minute}`;
+      const into = this.outcomes.get(key) ?? {};
+      for (const [status, n] of Object.entries(c.counts) as [keyof OutcomeCount['counts'], number][])
+        into[status] = (into[status] ?? 0) + n;
+      this.outcomes.set(key, into);
+    }
+  }
+
+  async recordSent(alerts: readonly Alert[], at: number): Promise<void> {
+    this.enter('recordSent');
+    for (const alert of alerts) this.sent.push({ at, alert: structuredClone(alert) });
   }
 
   async countAlerts(group: string, window: number, n: number): Promise<number> {
