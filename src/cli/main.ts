@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { WorkflowFileError } from '../workflow/errors.js';
+import { registerConsole } from './commands/console.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerDev } from './commands/dev.js';
 import { registerDiscover } from './commands/discover.js';
@@ -68,6 +69,7 @@ Run overdue <command> --help for a command's options and examples.`,
     registerQuarantine,
     registerDashboard,
     registerSilence,
+    registerConsole,
   ]) {
     register(program, io, done);
   }

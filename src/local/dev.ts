@@ -212,7 +212,7 @@ export async function startDev(options: DevOptions): Promise<DevMode> {
 }
 
 /** The lines dev mode prints once it is ready: endpoints, and how to point a producer at them. */
-export function readyBanner(dev: DevMode, options: DevOptions): string {
+export function readyBanner(dev: DevMode, options: DevOptions, consoleUrl?: string): string {
   const { kinesis, dynamodb, sns } = dev.endpoints;
   const example = JSON.stringify({
     eventId: 'e-1',
@@ -223,6 +223,7 @@ export function readyBanner(dev: DevMode, options: DevOptions): string {
   return [
     `overdue dev: the monitor runs on this machine (workflows: ${dev.config.file})`,
     '',
+    ...(consoleUrl ? [`  Console   ${consoleUrl}   (the board, timelines, step latency, alerts)`, ''] : []),
     `  Kinesis   ${kinesis}   stream ${LOCAL_NAME} (${LOCAL_SHARDS} shards)`,
     `  DynamoDB  ${dynamodb}   table ${LOCAL_NAME}`,
     `  SNS       ${sns}   topic ${LOCAL_TOPIC}`,

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { ConsoleStore } from '../../console/data.js';
 import type { DevOptions } from '../../local/dev.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
+import type { WorkflowConfig } from '../../workflow/model.js';
 import { UsageError } from '../errors.js';
 import { duration, type ExitCode, type Io, port } from '../io.js';
 
@@ -17,6 +19,8 @@ interface DevFlags {
   snsPort?: string;
   sweepEvery?: string;
   maxSkew?: string;
+  console: boolean;
+  consolePort?: string;
 }
 
 export function registerDev(program: Command, io: Io, done: (code: ExitCode) => void): void {
@@ -33,6 +37,8 @@ export function registerDev(program: Command, io: Io, done: (code: ExitCode) => 
     .option('--sns-port <n>', 'local SNS endpoint port (default: a free one)')
     .option('--sweep-every <duration>', 'how often the sweeper runs (default 2s)')
     .option('--max-skew <duration>', 'how far ahead of its arrival an event time may be (default 2m)')
+    .option('--no-console', 'do not serve the web console')
+    .option('--console-port <n>', 'the web console port (default 8787, else a free one; 0 picks a free one)')
     .addHelpText(
       'after',
       `
@@ -78,6 +84,9 @@ async function dev(flags: DevFlags, io: Io): Promise<ExitCode> {
     if (/ in use: /.test(message)) throw new UsageError(message);
     throw error;
   }
+  const web = flags.console
+    ? await serveConsole(mode, port(flags.consolePort, 8787, '--console-port'))
+    : undefined;
   // Ctrl-C is handled before the banner says so: a pipe takes the banner synchronously, so whoever
   // reads it may signal before the next statement runs.
   const stopped = new Promise<void>((resolve) => {
@@ -85,10 +94,30 @@ async function dev(flags: DevFlags, io: Io): Promise<ExitCode> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  io.out.write(readyBanner(mode, options));
+  io.out.write(readyBanner(mode, options, web?.url));
   await stopped;
   io.out.write('\nstopping…\n');
+  await web?.close();
   await mode.stop();
   io.out.write(`stopped: ${mode.alerts.length} alerts published.\n`);
   return 0;
+}
+
+/** The console over dev's own table; on a taken default port, a free one rather than no console. */
+async function serveConsole(mode: { store: ConsoleStore; config: WorkflowConfig }, wanted: number) {
+  const { startConsole } = await import('../../console/start.js');
+  const start = (p: number) =>
+    startConsole({
+      store: mode.store,
+      config: mode.config,
+      traceLink: () => undefined,
+      host: '127.0.0.1',
+      port: p,
+    });
+  try {
+    return await start(wanted);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && wanted !== 0) return start(0);
+    throw error;
+  }
 }

@@ -118,7 +118,7 @@ async function trace(correlationId: string, options: TraceOptions, io: Io): Prom
  * Each done step with a learned baseline against it: the windows before the step's own, merged
  * across the consumers' shares, as the sweeper judges that window.
  */
-async function baselinesOf(
+export async function baselinesOf(
   stored: StoredInstance,
   model: WorkflowModel | undefined,
   store: DynamoDbStore,
@@ -153,7 +153,7 @@ async function baselinesOf(
 }
 
 /** What `trace --json` prints for one instance. */
-function traceJson(
+export function traceJson(
   stored: StoredInstance,
   model: WorkflowModel | undefined,
   baselines: ReadonlyMap<string, StepBaseline> | undefined,
