@@ -169,7 +169,9 @@ export async function instanceView(deps: ConsoleDeps, correlationId: string, wor
           steps: json.steps.map((st) => {
             const within = model?.steps.find((m) => m.name === st.step)?.withinMs;
             const opens =
-              st.deadline === null || within === undefined ? null : new Date(Date.parse(st.deadline) - within).toISOString();
+              st.deadline === null || within === undefined
+                ? null
+                : new Date(Date.parse(st.deadline) - within).toISOString();
             return { ...st, opens };
           }),
           timeline: json.timeline.map((row) => ({

@@ -90,7 +90,8 @@ export function consoleApp(deps: ConsoleDeps, assets: Assets, options: ConsoleOp
 
   app.use('*', async (c, next) => {
     if (hosts) {
-      const host = (c.req.header('host') ?? '').replace(/:\d+$/, '');
+      // The request URL's host is the Host header's (node-server builds it from that header).
+      const host = new URL(c.req.url).hostname;
       if (!hosts.includes(host)) return c.text('overdue console: unknown Host header\n', 403);
     }
     await next();
