@@ -9,7 +9,7 @@ import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 // `npm run bench -- soak latency` runs only those sections; no argument runs them all.
-const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity', 'storm'];
+const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity', 'storm', 'console'];
 const only = process.argv.slice(2);
 for (const name of only) {
   if (!SECTIONS.includes(name)) {
@@ -315,6 +315,26 @@ if (want('storm')) {
   console.log(
     `  grouping cost         ${fmt(storm.writeUnitsPerAlert, 3)} write units per alert (counters and the incident item)`,
   );
+}
+
+if (want('console')) {
+  const rows = child('console-bench.ts') as {
+    inFlight: number;
+    firstMs: number;
+    medianMs: number;
+    readUnits: number;
+    latencySteps: number;
+  }[];
+  console.log(
+    '\nconsole board against dynalite: one refresh (an hour of outcomes and 200 sent messages in the table)',
+  );
+  for (const r of rows) {
+    // Read units at the on-demand price, for a page left open at the default 5 s refresh.
+    const perHour = ((r.readUnits * 3600) / 5) * (0.125 / 1e6);
+    console.log(
+      `  ${fmt(r.inFlight).padStart(7)} in flight   ${fmt(r.firstMs)} ms first, ${fmt(r.medianMs)} ms median   ${fmt(r.readUnits, 1)} read units a refresh ($${fmt(perHour, 3)} an hour with a page open, 5 s refresh; ${r.latencySteps} sparklines)`,
+    );
+  }
 }
 
 if (want('capacity')) {

@@ -1,15 +1,12 @@
 // The sweeper's cost must follow the number of due instances, not the table: the same 1,000 due
 // instances among 10k and among 200k in flight, against dynalite. Prints one JSON line.
-import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { applyEvent } from '../src/engine/transition.js';
 import { createTable, startEmulators } from '../src/local/emulators.js';
-import type { AlertPublisher, LogSink, MetricsSink, StoredInstance } from '../src/runtime/ports.js';
+import type { AlertPublisher, LogSink, MetricsSink } from '../src/runtime/ports.js';
 import { sweep } from '../src/runtime/sweep.js';
-import { mapLimit } from '../src/shared/map-limit.js';
-import { DynamoDbStore, instanceItem } from '../src/store/dynamodb-store.js';
-import { instancePk } from '../src/store/keys.js';
+import { DynamoDbStore } from '../src/store/dynamodb-store.js';
 import type { WorkflowModel } from '../src/workflow/model.js';
 import { RequestMeter } from './request-meter.js';
+import { loadRunning } from './table-load.js';
 import { benchConfig } from './workload.js';
 
 const DUE = Number(process.env.BENCH_DUE ?? 1000);
@@ -23,48 +20,6 @@ const publisher: AlertPublisher = {
   publish: async (alerts) => ({ published: new Set(alerts.map((a) => a.alertId)), failed: [] }),
 };
 
-/** A running order placed at `placed`: its first wake-up is 2.5 minutes later. */
-function item(id: string, placed: number) {
-  const { instance } = applyEvent(
-    undefined,
-    {
-      eventId: `e-${id}`,
-      correlationId: id,
-      workflow: 'order',
-      step: 'order.placed',
-      status: 'succeeded',
-      time: placed,
-    },
-    model,
-    placed,
-  );
-  const stored: StoredInstance = {
-    key: instancePk('order', id),
-    instance,
-    version: 0,
-    pending: [],
-    indexed: undefined,
-  };
-  return instanceItem(stored, JSON.stringify(instance), undefined).item;
-}
-
-async function load(client: DynamoDBClient, table: string, inFlight: number): Promise<void> {
-  const ids = Array.from({ length: inFlight }, (_, i) => i);
-  const chunks: number[][] = [];
-  for (let i = 0; i < ids.length; i += 25) chunks.push(ids.slice(i, i + 25));
-  await mapLimit(chunks, 8, async (chunk) => {
-    const writes = chunk.map((i) => ({
-      // The first DUE are overdue at T; the rest wake up after it.
-      PutRequest: { Item: item(`o-${i}`, i < DUE ? T - 10 * 60_000 : T - 60_000 + (i % 50_000)) },
-    }));
-    let pending: typeof writes = writes;
-    while (pending.length > 0) {
-      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-      pending = (out.UnprocessedItems?.[table] ?? []) as typeof writes;
-    }
-  });
-}
-
 const emu = await startEmulators();
 const meter = new RequestMeter();
 meter.attach(emu.dynamodb);
@@ -74,7 +29,10 @@ for (const inFlight of [2000, ...SIZES]) {
   const table = `sweep-${++serial}`;
   await createTable(emu.dynamodb, table);
   const loadStart = performance.now();
-  await load(emu.dynamodb, table, inFlight);
+  // The first DUE are overdue at T; the rest wake up after it.
+  await loadRunning(emu.dynamodb, table, model, inFlight, (i) =>
+    i < DUE ? T - 10 * 60_000 : T - 60_000 + (i % 50_000),
+  );
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const store = new DynamoDbStore(emu.dynamodb, table);
   await store.advanceWatermark('shardId-0', T);

@@ -448,21 +448,24 @@ export class DynamoDbStore implements StateStore {
   /** Instances in the wake-up index, by workflow: those with a deadline ahead (keys only, no items read). */
   async inFlight(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    for (const partition of await this.indexPartitions()) {
-      const query = {
-        IndexName: INDEX_NAME,
-        KeyConditionExpression: 'gsk = :g',
-        ExpressionAttributeValues: { ':g': { S: partition } },
-      };
-      for await (const items of this.query(query, true)) {
-        for (const item of items) {
-          const pk = str(item.pk);
-          if (!pk.startsWith('I#')) continue;
-          const wf = pk.slice(2, pk.indexOf('#', 2));
-          counts.set(wf, (counts.get(wf) ?? 0) + 1);
+    // The partitions in parallel: each is a separate key, so the wait is the largest one's pages.
+    await Promise.all(
+      (await this.indexPartitions()).map(async (partition) => {
+        const query = {
+          IndexName: INDEX_NAME,
+          KeyConditionExpression: 'gsk = :g',
+          ExpressionAttributeValues: { ':g': { S: partition } },
+        };
+        for await (const items of this.query(query, true)) {
+          for (const item of items) {
+            const pk = str(item.pk);
+            if (!pk.startsWith('I#')) continue;
+            const wf = pk.slice(2, pk.indexOf('#', 2));
+            counts.set(wf, (counts.get(wf) ?? 0) + 1);
+          }
         }
-      }
-    }
+      }),
+    );
     return counts;
   }
 
@@ -656,7 +659,7 @@ export class DynamoDbStore implements StateStore {
       ExpressionAttributeValues: { ':pk': { S: latencyPk(series.workflow, series.windowMs, series.index) } },
       ConsistentRead: true,
     };
-    for await (const items of this.query(query))
+    for await (const items of this.query(query, true))
       for (const item of items) shares.push(JSON.parse(str(item.s)) as Record<string, WindowData>);
     return shares;
   }
@@ -719,9 +722,11 @@ export class DynamoDbStore implements StateStore {
           TableName: this.tableName,
           Key: { pk: { S: MONITOR_PK }, sk: { S: INCIDENTS_SK } },
           ConsistentRead: true,
+          ReturnConsumedCapacity: 'TOTAL',
         }),
       ),
     );
+    this.readUnits += out.ConsumedCapacity?.CapacityUnits ?? 0;
     const item = out.Item;
     if (!item) return { open: {}, pending: [], recent: [], version: 0 };
     const doc = JSON.parse(str(item.doc)) as Omit<IncidentState, 'version'>;
