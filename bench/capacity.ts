@@ -3,6 +3,7 @@
 // are scaled to 1k, 10k and 100k events/s against AWS's published limits. The CPU rows leave out the
 // SDK and the network, so they are floors. Prints a table, or with --json:
 // { runs: [{ eventsPerSecond, traffic, components: [{ name, load, limit, unit }], detectionMs }] }.
+import type { Alert } from '../src/engine/alert.js';
 import { consumeBatch, type StreamRecord } from '../src/runtime/consume-batch.js';
 import { heartbeatRecord } from '../src/runtime/heartbeat.js';
 import type { MetricsSink, OutcomeCount, StoredInstance, Written } from '../src/runtime/ports.js';
@@ -107,6 +108,12 @@ class MeteredStore extends MemoryStore {
       this.tableWcu += 1;
       this.charge(`O#${c.workflow}`, 1);
     }
+  }
+
+  override async recordSent(alerts: readonly Alert[], at: number, expiresAt: number): Promise<void> {
+    await super.recordSent(alerts, at, expiresAt);
+    this.tableWcu += alerts.length;
+    for (const _ of alerts) this.charge(`R#${new Date(at).toISOString().slice(0, 13)}`, 1);
   }
 
   override async advanceWatermark(shardId: string, heartbeat: number): Promise<void> {

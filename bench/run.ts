@@ -9,7 +9,18 @@ import { benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 100_000);
 // `npm run bench -- soak latency` runs only those sections; no argument runs them all.
-const SECTIONS = ['engine', 'cli', 'consumer', 'sweeper', 'latency', 'producer', 'soak', 'capacity', 'storm', 'console'];
+const SECTIONS = [
+  'engine',
+  'cli',
+  'consumer',
+  'sweeper',
+  'latency',
+  'producer',
+  'soak',
+  'capacity',
+  'storm',
+  'console',
+];
 const only = process.argv.slice(2);
 for (const name of only) {
   if (!SECTIONS.includes(name)) {

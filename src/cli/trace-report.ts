@@ -1,8 +1,11 @@
 import { iso } from '../engine/alert.js';
 import { deadlinesOf, timelineOf } from '../engine/transition.js';
+import type { StepBaseline } from '../inspect/instance.js';
 import type { StoredInstance } from '../runtime/ports.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowModel } from '../workflow/model.js';
+
+export type { StepBaseline };
 
 const signed = (ms: number) => (ms >= 0 ? `+${formatDuration(ms)}` : `-${formatDuration(-ms)}`);
 
@@ -11,14 +14,6 @@ const signed = (ms: number) => (ms >= 0 ? `+${formatDuration(ms)}` : `-${formatD
  * its deadline, what is still pending and when it becomes final, and the alerts raised. `now` is the
  * wall clock, for "final in 12s"; outcomes themselves follow event time.
  */
-/** A step's run against its learned baseline (steps with `latency:`), as trace shows it. */
-export interface StepBaseline {
-  ms: number;
-  start: 'cold' | 'warm';
-  /** The baseline's p99 for runs of this start, from the windows before the step's; undefined: none yet. */
-  p99: number | undefined;
-  runs: number;
-}
 
 export function traceReport(
   stored: StoredInstance,

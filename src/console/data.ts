@@ -1,7 +1,7 @@
 import type { TraceLinker } from '../alerts/trace-links.js';
-import { baselinesOf, traceJson } from '../cli/commands/trace.js';
 import { ALERT_KINDS } from '../engine/alert.js';
 import { decodeWindow, newWindow, type Sketch, windowOf } from '../engine/baselines.js';
+import { baselinesOf, traceJson } from '../inspect/instance.js';
 import { isoMinute } from '../runtime/activity.js';
 import type { OutcomeCount } from '../runtime/ports.js';
 import type { DynamoDbStore, SentMessage } from '../store/dynamodb-store.js';

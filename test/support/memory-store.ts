@@ -219,7 +219,7 @@ export class MemoryStore implements StateStore {
     }
   }
 
-  async recordSent(alerts: readonly Alert[], at: number): Promise<void> {
+  async recordSent(alerts: readonly Alert[], at: number, _expiresAt?: number): Promise<void> {
     this.enter('recordSent');
     for (const alert of alerts) this.sent.push({ at, alert: structuredClone(alert) });
   }

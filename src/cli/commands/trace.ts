@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
-import { iso } from '../../engine/alert.js';
-import { decodeWindow, newWindow, stepLatencyOf, windowOf } from '../../engine/baselines.js';
-import { deadlinesOf, timelineOf } from '../../engine/transition.js';
+import { baselinesOf, traceJson } from '../../inspect/instance.js';
 import { LOCAL_NAME } from '../../local/names.js';
-import type { StoredInstance } from '../../runtime/ports.js';
 import { inMaintenance } from '../../runtime/silences.js';
 import type { DynamoDbStore } from '../../store/dynamodb-store.js';
 import { instancePk } from '../../store/keys.js';
 import { loadWorkflowFile } from '../../workflow/load.js';
-import type { WorkflowModel } from '../../workflow/model.js';
 import { UsageError } from '../errors.js';
 import { type ExitCode, type Io, reach } from '../io.js';
-import { type StepBaseline, traceReport } from '../trace-report.js';
+import { traceReport } from '../trace-report.js';
 
 interface TraceOptions {
   workflow?: string;
@@ -112,87 +108,6 @@ async function trace(correlationId: string, options: TraceOptions, io: Io): Prom
     );
   }
   return 0;
-}
-
-/**
- * Each done step with a learned baseline against it: the windows before the step's own, merged
- * across the consumers' shares, as the sweeper judges that window.
- */
-export async function baselinesOf(
-  stored: StoredInstance,
-  model: WorkflowModel | undefined,
-  store: DynamoDbStore,
-): Promise<Map<string, StepBaseline>> {
-  const out = new Map<string, StepBaseline>();
-  if (!model) return out;
-  for (const step of model.steps) {
-    const latency = step.latency;
-    if (!latency) continue;
-    const run = stepLatencyOf(stored.instance, model, step);
-    if (!run) continue;
-    const w = windowOf(run.at, latency.windowMs);
-    const merged = newWindow();
-    for (let index = w - latency.baselineWindows; index < w; index++) {
-      for (const share of await store.latencyShares({
-        workflow: model.name,
-        windowMs: latency.windowMs,
-        index,
-      })) {
-        decodeWindow(share[step.name], merged);
-      }
-    }
-    const sketch = run.cold ? merged.cold : merged.warm;
-    out.set(step.name, {
-      ms: run.ms,
-      start: run.cold ? 'cold' : 'warm',
-      p99: sketch.count === 0 ? undefined : sketch.getValueAtQuantile(0.99),
-      runs: sketch.count,
-    });
-  }
-  return out;
-}
-
-/** What `trace --json` prints for one instance. */
-export function traceJson(
-  stored: StoredInstance,
-  model: WorkflowModel | undefined,
-  baselines: ReadonlyMap<string, StepBaseline> | undefined,
-) {
-  const { instance } = stored;
-  const at = (t: number | undefined) => (t === undefined ? null : iso(t));
-  const deadlines = model ? deadlinesOf(instance, model) : undefined;
-  return {
-    workflow: instance.wf,
-    correlationId: instance.id,
-    status: instance.st,
-    late: instance.late === true,
-    version: stored.version,
-    timeline: model ? timelineOf(instance, model) : [],
-    timelineTrimmed: instance.tlx ?? 0,
-    origin: at(deadlines?.origin),
-    workflowDeadline: at(deadlines?.workflow),
-    steps: (deadlines?.steps ?? [])
-      .filter((s) => s.expected)
-      .map((s) => {
-        const b = baselines?.get(s.step);
-        const baseline =
-          b === undefined
-            ? null
-            : {
-                ms: b.ms,
-                start: b.start,
-                p99: b.p99 === undefined ? null : Math.round(b.p99),
-                runs: b.runs,
-                within: b.p99 === undefined ? null : b.ms <= b.p99,
-              };
-        return { step: s.step, required: s.required, done: at(s.done), deadline: at(s.deadline), baseline };
-      }),
-    alertsRaised: instance.fired ?? [],
-    pending: stored.pending.map((a) => ({ alertId: a.alertId, kind: a.kind, step: a.step })),
-    nextWakeUp: at(instance.wk),
-    unknownStepEvents: instance.ign ?? 0,
-    notes: instance.notes ?? [],
-  };
 }
 
 /** The monitor's table through the SDK, loaded when used so that other commands start quickly. */
