@@ -22,6 +22,12 @@ workflows:
       shipped: { after: paid, within: 1s, latency: { window: 1m } }
     complete: [shipped]
     fail: [declined]
+  signup:
+    start: created
+    deadline: 3s
+    steps:
+      verified: { within: 1s }
+    complete: [verified]
 `;
 
 // Every value that comes from events, as an attacker would write it.
@@ -72,6 +78,8 @@ beforeAll(async () => {
     event(EVIL_ID, EVIL_STEP, t + 50),
     event(EVIL_ID, 'paid', t + 80, { status: 'failed', error: EVIL_ERROR }),
     event(EVIL_ID, 'declined', t + 100),
+    event('u-1', 'created', t, { workflow: 'signup' }),
+    event('u-1', 'verified', t + 400, { workflow: 'signup' }),
   ]);
   expect(sent.failed).toEqual([]);
   // o-stuck times out at 3 s plus grace; the sweeper runs every 200 ms.

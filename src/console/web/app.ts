@@ -114,11 +114,18 @@ function sparkline(title: string, p50: (number | null)[], p99: (number | null)[]
           legend: { show: false },
           cursor: { show: false },
           axes: [{ show: false }, { show: false }],
-          scales: { x: { time: false } },
+          // Half a window of room each side, so that a lone point (a new series) is whole.
+          scales: { x: { time: false, range: [-(xs.length - 1) - 0.5, 0.5] } },
           series: [
             {},
-            { stroke: css('--accent'), width: 2, spanGaps: true },
-            { stroke: css('--late'), width: 1, dash: [4, 3], spanGaps: true },
+            { stroke: css('--accent'), width: 2, spanGaps: true, points: { show: true, size: 6 } },
+            {
+              stroke: css('--late'),
+              width: 1,
+              dash: [4, 3],
+              spanGaps: true,
+              points: { show: true, size: 4 },
+            },
           ],
         },
         [xs, p50, p99] as uPlot.AlignedData,
@@ -134,7 +141,7 @@ function sparkline(title: string, p50: (number | null)[], p99: (number | null)[]
       'div',
       { class: 'muted' },
       h('a', { href: '' }, title),
-      ` · p50 ${latest == null ? '—' : ms(latest)} · windows of ${ms(windowMs)}`,
+      ` · p50 ${latest == null ? '—' : ms(latest)} (line; p99 dashed) · windows of ${ms(windowMs)}`,
     ),
     el,
   );
@@ -267,7 +274,8 @@ function instanceCard(i: Json) {
   const left = 190;
   const laneH = 30;
   const H = rows * laneH + 44;
-  const x = (ms: number) => left + ((ms - lo) / (hi - lo)) * (W - left - 20);
+  const perMs = (W - left - 20) / (hi - lo);
+  const x = (ms: number) => left + (ms - lo) * perMs;
   const svg = s('svg', {
     viewBox: `0 0 ${W} ${H}`,
     role: 'img',
@@ -311,12 +319,12 @@ function instanceCard(i: Json) {
       }
     }
     for (const r of i.timeline.filter((r: Json) => r.step === st.step && !r.unknown))
-      mark(svg, r, x(t(r.time)), y);
+      mark(svg, r, x(t(r.time)), y, perMs);
   });
   if (unknown.length > 0) {
     const y = laneY(all.length);
     svg.append(s('text', { x: 4, y: y + 16 }, '(unknown steps)'));
-    for (const r of unknown) mark(svg, r, x(t(r.time)), y);
+    for (const r of unknown) mark(svg, r, x(t(r.time)), y, perMs);
   }
   const bottom = laneY(rows);
   if (i.workflowDeadline) {
@@ -388,17 +396,7 @@ function instanceCard(i: Json) {
               h('a', { href: stepHref(i.workflow, st.step) }, st.step),
               st.required ? '' : ' (optional)',
             ),
-            h(
-              'td',
-              {},
-              st.done
-                ? when(st.done)
-                : h(
-                    'span',
-                    { class: 'problem' },
-                    t(st.deadline) < now && st.required ? 'missing' : 'not yet',
-                  ),
-            ),
+            h('td', {}, st.done ? when(st.done) : pendingText(i, st, now)),
             h('td', {}, when(st.deadline)),
             h(
               'td',
@@ -465,13 +463,21 @@ function instanceCard(i: Json) {
   );
 }
 
-function mark(svg: SVGElement, r: Json, cx: number, y: number) {
+/** A step not done: missing once it can no longer count (its deadline passed, or the instance ended). */
+function pendingText(i: Json, st: Json, now: number) {
+  const over = i.status !== 'running' || (st.deadline !== null && Date.parse(st.deadline) < now);
+  if (!over) return h('span', { class: 'muted' }, 'not yet');
+  return st.required ? h('span', { class: 'problem' }, 'missing') : h('span', { class: 'muted' }, 'not done');
+}
+
+/** One event on its lane; `perMs` is the time axis' scale, so that a duration bar is to scale. */
+function mark(svg: SVGElement, r: Json, cx: number, y: number, perMs: number) {
   const cy = y + 12;
   const title = s('title', {}, `${r.step} ${r.status} at ${r.time}${r.error ? `: ${r.error}` : ''}`);
   if (r.durationMs)
     svg.append(
       s('line', {
-        x1: Math.max(0, cx - Math.min(60, r.durationMs / 50)),
+        x1: Math.max(0, cx - Math.max(2, r.durationMs * perMs)),
         x2: cx,
         y1: cy,
         y2: cy,
