@@ -335,19 +335,7 @@ export class DynamoDbStore implements StateStore {
     const writes: WriteRequest[] = records.map((r) => ({
       PutRequest: { Item: quarantineItem(r, expiresAt) },
     }));
-    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
-      const left = await retryRemaining(
-        writes.slice(i, i + BATCH_WRITE),
-        async (pending) => {
-          const out = await this.call('BatchWriteItem', () =>
-            this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: [...pending] } })),
-          );
-          return out.UnprocessedItems?.[this.tableName] ?? [];
-        },
-        UNPROCESSED,
-      );
-      if (left.length > 0) throw new StoreError('BatchWriteItem kept leaving items unprocessed');
-    }
+    await this.batchWrite(writes);
   }
 
   async addOutcomes(counts: readonly OutcomeCount[], expiresAt: number): Promise<void> {
@@ -388,19 +376,7 @@ export class DynamoDbStore implements StateStore {
         },
       },
     }));
-    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
-      const left = await retryRemaining(
-        writes.slice(i, i + BATCH_WRITE),
-        async (pending) => {
-          const out = await this.call('BatchWriteItem', () =>
-            this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: [...pending] } })),
-          );
-          return out.UnprocessedItems?.[this.tableName] ?? [];
-        },
-        UNPROCESSED,
-      );
-      if (left.length > 0) throw new StoreError('BatchWriteItem kept leaving items unprocessed');
-    }
+    await this.batchWrite(writes);
   }
 
   /** Read units the console's reads consumed so far (`overdue console` reports them per refresh). */
@@ -842,6 +818,23 @@ export class DynamoDbStore implements StateStore {
     const existing = await this.getHeartbeatKey();
     if (existing === undefined) throw new StoreError('the heartbeat key vanished after a conflict');
     return existing;
+  }
+
+  /** Puts in batches of 25, retrying what DynamoDB leaves unprocessed (with backoff). */
+  private async batchWrite(writes: readonly WriteRequest[]): Promise<void> {
+    for (let i = 0; i < writes.length; i += BATCH_WRITE) {
+      const left = await retryRemaining(
+        writes.slice(i, i + BATCH_WRITE),
+        async (pending) => {
+          const out = await this.call('BatchWriteItem', () =>
+            this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: [...pending] } })),
+          );
+          return out.UnprocessedItems?.[this.tableName] ?? [];
+        },
+        UNPROCESSED,
+      );
+      if (left.length > 0) throw new StoreError('BatchWriteItem kept leaving items unprocessed');
+    }
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
