@@ -48,6 +48,8 @@ export interface BoardWorkflow {
   /** Ended instances per minute, last hour, oldest first. */
   perMinute: number[];
   alertsLastHour: number;
+  /** Alerts of the last hour not resolved since (no resolution with the same alertId). */
+  openAlerts: number;
   alertsByKind: Record<string, number>;
   openIncidents: { id: string; of: string; step: string | null; count: number; severity: string }[];
   latency: { step: string; windowMs: number; p50: (number | null)[]; p99: (number | null)[] }[];
@@ -83,6 +85,9 @@ export async function board(deps: ConsoleDeps): Promise<Board> {
         const counts = await store.outcomesSince(model.name, since);
         const outcomes = sumOutcomes(counts);
         const alerts = sent.filter((m) => m.workflow === model.name && !m.incident && m.state !== 'resolved');
+        const resolved = new Set(
+          sent.filter((m) => m.workflow === model.name && m.state === 'resolved').map((m) => m.alertId),
+        );
         const alertsByKind: Record<string, number> = {};
         for (const a of alerts) alertsByKind[a.kind] = (alertsByKind[a.kind] ?? 0) + 1;
         return {
@@ -91,6 +96,7 @@ export async function board(deps: ConsoleDeps): Promise<Board> {
           outcomes,
           perMinute: perMinute(counts, now),
           alertsLastHour: alerts.length,
+          openAlerts: alerts.filter((a) => !resolved.has(a.alertId)).length,
           alertsByKind,
           openIncidents: Object.values(incidents.open)
             .filter((o) => o.workflow === model.name)

@@ -22,7 +22,7 @@ workflows:
 const NOW = Date.parse('2026-11-28T11:00:00Z');
 
 /** The table as the console reads it, answering from fixed data and counting read units as the store does. */
-function fakeStore(): ConsoleStore & { calls: string[] } {
+function fakeStore(resolutions: string[] = []): ConsoleStore & { calls: string[] } {
   const calls: string[] = [];
   const store = {
     readUnits: 0,
@@ -53,6 +53,19 @@ function fakeStore(): ConsoleStore & { calls: string[] } {
           missing: [],
           sentAt: '2026-11-28T10:59:00.000Z',
         },
+        ...resolutions.map((alertId) => ({
+          alertId,
+          kind: 'step_overdue',
+          severity: 'high',
+          workflow: 'order',
+          correlationId: '<b>o-1</b>',
+          step: 'paid',
+          detectedAt: '',
+          lateByMs: 0,
+          missing: [],
+          state: 'resolved' as const,
+          sentAt: '2026-11-28T10:59:30.000Z',
+        })),
       ];
     },
     async getIncidents() {
@@ -92,6 +105,7 @@ describe('the console server', () => {
       inFlight: 7,
       outcomes: { completed: 4, late: 1, failed: 1 },
       alertsLastHour: 1,
+      openAlerts: 1,
       alertsByKind: { step_overdue: 1 },
     });
     expect(board.workflows[0].perMinute).toHaveLength(60);
@@ -100,6 +114,11 @@ describe('the console server', () => {
     expect(board.workflows[0].perMinute.at(-2)).toBe(1);
     expect(board.workflows[0].latency[0]).toMatchObject({ step: 'paid', windowMs: 60_000 });
     expect(board.readUnits).toBe(0.5);
+  });
+
+  it('an alert whose resolution was sent is no longer open, and the resolution is not an alert', async () => {
+    const board = await (await app(fakeStore(['a1'])).request('/api/board')).json();
+    expect(board.workflows[0]).toMatchObject({ alertsLastHour: 1, openAlerts: 0 });
   });
 
   it('reads the table once per refresh, however many pages ask', async () => {

@@ -186,7 +186,9 @@ function renderBoard(board: Json) {
           { href: `#/alerts?workflow=${encodeURIComponent(w.name)}`, 'data-field': 'alerts' },
           `${w.alertsLastHour} alerts`,
         ),
-        ' in the last hour',
+        ' in the last hour, ',
+        h('b', { 'data-field': 'openAlerts' }, w.openAlerts),
+        ' still open',
         Object.keys(w.alertsByKind).length > 0
           ? h(
               'span',
