@@ -15,6 +15,14 @@ export class RemoteBindError extends Error {
   override readonly name = 'RemoteBindError';
 }
 
+/** Refuses an address beyond this machine unless asked: the console has no login of its own. */
+export function checkBind(host: string, allowRemote: boolean): void {
+  if (isLoopback(host) || allowRemote) return;
+  throw new RemoteBindError(
+    `--host ${host} would serve the console beyond this machine, with no login and your AWS credentials behind it; add --allow-remote if that is what you want`,
+  );
+}
+
 /**
  * Starts the console on `host:port` (0 picks a free port). It answers only on loopback unless
  * `allowRemote`: it has no login of its own and reads the table with whoever started it's credentials.
@@ -29,12 +37,8 @@ export async function startConsole(options: {
   refreshMs?: number;
   clock?: () => number;
 }): Promise<ConsoleServer> {
+  checkBind(options.host, options.allowRemote === true);
   const loopback = isLoopback(options.host);
-  if (!loopback && !options.allowRemote) {
-    throw new RemoteBindError(
-      `--host ${options.host} would serve the console beyond this machine, with no login and your AWS credentials behind it; add --allow-remote if that is what you want`,
-    );
-  }
   const assets = await buildAssets();
   const app = consoleApp(
     {

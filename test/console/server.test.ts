@@ -197,6 +197,20 @@ describe('binding', () => {
       /^overdue: --host 0\.0\.0\.0 would serve the console beyond this machine.*--allow-remote/,
     );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    try {
+      const unreachable = await cli(['console', '--config', 'examples/workflows.yml', '--port', '0']);
+      expect(unreachable.code).toBe(2);
+      expect(unreachable.stderr).toMatch(/^overdue: cannot reach DynamoDB: is `overdue dev` running/);
+    } finally {
+      process.env = saved;
+    }
     const port = await cli(['console', '--port', 'eighty', '--config', 'examples/workflows.yml']);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port: "eighty" is not a port number/);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendEvents } from '../../packages/producer/src/send.js';
 import { type ConsoleServer, startConsole } from '../../src/console/start.js';
 import { type DevMode, LOCAL_NAME } from '../../src/local/dev.js';
+import { cli } from '../cli/run-cli.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../support/chromium.js';
 import { startTestDev, until } from './test-dev.js';
 
@@ -147,6 +148,33 @@ describe('overdue console: the JSON API over dev mode', () => {
     const page = await fetch(web.url);
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('overdue console names a missing table in one line before it serves anything', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: dev.endpoints.dynamodb,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+    try {
+      const run = await cli([
+        'console',
+        '--table',
+        'no-such-table',
+        '--config',
+        dev.config.file,
+        '--port',
+        '0',
+      ]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        "overdue: no table no-such-table here: name the monitor's table with --table or OVERDUE_TABLE\n",
+      );
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('answers only to loopback host names (a page elsewhere cannot rebind a name to it)', async () => {

@@ -48,6 +48,14 @@ the page footer and docs/console.md say how many.`,
 }
 
 async function runConsole(flags: ConsoleFlags, io: Io): Promise<ExitCode> {
+  const { checkBind, startConsole, RemoteBindError } = await import('../../console/start.js');
+  try {
+    checkBind(flags.host, flags.allowRemote === true);
+  } catch (error) {
+    throw error instanceof RemoteBindError ? new UsageError(error.message) : error;
+  }
+  const listenOn = port(flags.port, 8787, '--port');
+  const refreshMs = duration(flags.refresh, '5s', '--refresh');
   const table = tableName(flags.table);
   const store = await openStore(table);
   let file = flags.config;
@@ -59,7 +67,13 @@ async function runConsole(flags: ConsoleFlags, io: Io): Promise<ExitCode> {
       );
   }
   const config = loadWorkflowFile(file);
-  const { startConsole, RemoteBindError } = await import('../../console/start.js');
+  // One read before serving: no region, no credentials, no emulator or no such table is said here,
+  // in a line, rather than on every page load.
+  await reach(() => store.getIncidents(), 'DynamoDB').catch((error: unknown) => {
+    if (/ResourceNotFoundException/.test(String(error)))
+      throw new UsageError(`no table ${table} here: name the monitor's table with --table or OVERDUE_TABLE`);
+    throw error;
+  });
   let server: Awaited<ReturnType<typeof startConsole>>;
   try {
     server = await startConsole({
@@ -67,9 +81,9 @@ async function runConsole(flags: ConsoleFlags, io: Io): Promise<ExitCode> {
       config,
       traceLink: traceLinker({ template: flags.traceUrl, region: process.env.AWS_REGION }),
       host: flags.host,
-      port: port(flags.port, 8787, '--port'),
+      port: listenOn,
       allowRemote: flags.allowRemote === true,
-      refreshMs: duration(flags.refresh, '5s', '--refresh'),
+      refreshMs,
     });
   } catch (error) {
     if (error instanceof RemoteBindError) throw new UsageError(error.message);
