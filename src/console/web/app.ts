@@ -98,6 +98,42 @@ function connectLive() {
   };
 }
 
+/** Instances ended per minute over the last hour, as bars: the shape of the traffic at a glance. */
+function endedBars(perMinute: number[]) {
+  const el = h('div', {
+    class: 'spark',
+    role: 'img',
+    'aria-label': `instances ended per minute over the last hour, ${perMinute.reduce((a, b) => a + b, 0)} in all`,
+  });
+  const xs = perMinute.map((_, i) => i - perMinute.length + 1);
+  queueMicrotask(() => {
+    charts.push(
+      new uPlot(
+        {
+          width: 300,
+          height: 40,
+          legend: { show: false },
+          cursor: { show: false },
+          axes: [{ show: false }, { show: false }],
+          scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+          series: [
+            {},
+            {
+              fill: css('--ok'),
+              stroke: css('--ok'),
+              paths: uPlot.paths.bars?.({ size: [0.7, 6] }) as uPlot.Series.PathBuilder,
+              points: { show: false },
+            },
+          ],
+        },
+        [xs, perMinute] as uPlot.AlignedData,
+        el,
+      ),
+    );
+  });
+  return h('div', {}, h('div', { class: 'muted' }, 'ended per minute, last hour'), el);
+}
+
 function sparkline(title: string, p50: (number | null)[], p99: (number | null)[], windowMs: number) {
   const el = h('div', {
     class: 'spark',
@@ -207,6 +243,7 @@ function renderBoard(board: Json) {
           `${i.count}× ${i.of}${i.step ? ` on ${i.step}` : ''} (${i.severity})`,
         ),
       ),
+      endedBars(w.perMinute),
       ...sparks,
     );
   });
