@@ -46,7 +46,7 @@ export default defineConfig({
       // this process cannot see it.
       exclude: ['src/console/web/**'],
       reporter: ['text-summary'],
-      // Measured 2026-11-27: 93.5% lines, 91.9% statements, 92.6% functions, 82.2% branches. A drop
+      // Measured 2026-11-28: 94.1% lines, 92.2% statements, 92.9% functions, 82.1% branches. A drop
       // below these fails `npm test`.
       thresholds: { lines: 90, statements: 90, functions: 90, branches: 80 },
     },
