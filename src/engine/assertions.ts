@@ -9,9 +9,6 @@ import type { Instance, KeptStep } from './instance.js';
  */
 const KEPT_BYTES = 4096;
 
-const own = <T>(record: Record<string, T> | undefined, key: string): T | undefined =>
-  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
-
 /** One shared, frozen map for every kept event without attributes (most of them). */
 const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
 
@@ -27,8 +24,10 @@ export function keepForAssertions(
 ): void {
   // Every assertion evaluated already: nothing will read it.
   if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) return;
-  const kept = own(instance.at, step.name);
-  if (kept !== undefined && kept[0] <= event.time) return;
+  // Kept rows are arrays, done times numbers: type checks rather than Object.hasOwn, which V8 calls
+  // out of line (a name inherited from Object.prototype, `constructor`, is neither).
+  const kept = instance.at?.[step.name];
+  if (Array.isArray(kept) && kept[0] <= event.time) return;
   const row: KeptStep = [
     event.time,
     event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes),
@@ -151,7 +150,7 @@ function ready(
   const { when } = assertion;
   for (let i = 0; i < when.length; i++) {
     const name = (workflow.steps[when[i] as number] as StepModel).name;
-    if (!Object.hasOwn(done, name) || !Object.hasOwn(at, name)) return undefined;
+    if (typeof done[name] !== 'number' || !Array.isArray(at[name])) return undefined;
   }
   const steps: Record<string, StepView> = {};
   for (let i = 0; i < when.length; i++) {

@@ -185,7 +185,14 @@ export class LatencyBaselines {
   // By the step's model object: no key to build per sample.
   private readonly series = new Map<
     StepModel,
-    { workflow: WorkflowModel; step: StepModel; windows: Map<number, LatencyWindow>; judged: number }
+    {
+      workflow: WorkflowModel;
+      step: StepModel;
+      windows: Map<number, LatencyWindow>;
+      judged: number;
+      lastIndex: number;
+      last: LatencyWindow | undefined;
+    }
   >();
   /** The earliest time at which some window can be judged: `close` is free until then. */
   private nextClose = Number.POSITIVE_INFINITY;
@@ -196,18 +203,28 @@ export class LatencyBaselines {
     if (step === undefined || latency === undefined) return;
     let series = this.series.get(step);
     if (series === undefined) {
-      series = { workflow, step, windows: new Map(), judged: Number.NEGATIVE_INFINITY };
+      series = {
+        workflow,
+        step,
+        windows: new Map(),
+        judged: Number.NEGATIVE_INFINITY,
+        lastIndex: Number.NaN,
+        last: undefined,
+      };
       this.series.set(step, series);
     }
     const w = windowOf(sample.at, latency.windowMs);
     // A sample for a window already judged is too late to count: its verdict stands.
     if (w <= series.judged) return;
-    let window = series.windows.get(w);
+    // Samples come in about time order: most land in the window the last one of this step did.
+    let window = series.lastIndex === w ? series.last : series.windows.get(w);
     if (window === undefined) {
       window = newWindow();
       series.windows.set(w, window);
       this.nextClose = Math.min(this.nextClose, (w + 1) * latency.windowMs + workflow.graceMs);
     }
+    series.lastIndex = w;
+    series.last = window;
     addSample(window, sample);
   }
 
@@ -327,13 +344,14 @@ export function latencyOrigin(
   workflow: WorkflowModel,
   step: StepModel,
 ): number | undefined {
-  if (!Object.hasOwn(done, step.name)) return undefined;
+  // Done times are numbers: a name inherited from Object.prototype (`constructor`) is not one, so a
+  // type check stands in for Object.hasOwn, which V8 calls out of line on every use.
+  if (typeof done[step.name] !== 'number') return undefined;
   let from = Number.NEGATIVE_INFINITY;
   const { after } = step;
   for (let i = 0; i < after.length; i++) {
-    const name = (workflow.steps[after[i] as number] as StepModel).name;
-    if (!Object.hasOwn(done, name)) return undefined;
-    const t = done[name] as number;
+    const t = done[(workflow.steps[after[i] as number] as StepModel).name];
+    if (typeof t !== 'number') return undefined;
     if (t > from) from = t;
   }
   return from;
