@@ -15,19 +15,30 @@ const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
 /** No assertion failed: one shared, frozen answer rather than an array per event. */
 const NONE_FAILED: readonly AssertionOutcome[] = Object.freeze([]);
 
-/** Keeps a successful event's attributes for the assertions that read its step: the earliest wins. */
-export function keepForAssertions(
+/**
+ * A successful event of a step some assertion reads: evaluates every assertion it completes, from
+ * this event's own row, and keeps the row (the earliest event of the step wins) only while an
+ * assertion still waits for another step. Returns the failed assertions, with what they saw.
+ */
+export function assertOnSuccess(
   instance: Instance,
   workflow: WorkflowModel,
   step: StepModel,
   event: TelemetryEvent,
-): void {
+): readonly AssertionOutcome[] {
   // Every assertion evaluated already: nothing will read it.
-  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) return;
+  if (allHadTheirSay(instance, workflow)) return NONE_FAILED;
   // Kept rows are arrays, done times numbers: type checks rather than Object.hasOwn, which V8 calls
   // out of line (a name inherited from Object.prototype, `constructor`, is neither).
   const kept = instance.at?.[step.name];
-  if (Array.isArray(kept) && kept[0] <= event.time) return;
+  const row = Array.isArray(kept) && kept[0] <= event.time ? kept : keptRow(event);
+  const failed = evaluateAssertions(instance, workflow, step.name, row);
+  // Most assertions complete with this event: storing its row would only cost a write.
+  if (row !== kept && awaited(instance, workflow, step)) (instance.at ??= {})[step.name] = row;
+  return failed;
+}
+
+function keptRow(event: TelemetryEvent): KeptStep {
   const row: KeptStep = [
     event.time,
     event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes),
@@ -36,7 +47,18 @@ export function keepForAssertions(
     row.push(event.source ?? null, event.durationMs ?? null, event.coldStart);
   else if (event.durationMs !== undefined) row.push(event.source ?? null, event.durationMs);
   else if (event.source !== undefined) row.push(event.source);
-  (instance.at ??= {})[step.name] = row;
+  return row;
+}
+
+const allHadTheirSay = (instance: Instance, workflow: WorkflowModel) =>
+  instance.asr !== undefined && instance.asr.length >= workflow.assertions.length;
+
+/** Whether an assertion not evaluated yet reads this step. */
+function awaited(instance: Instance, workflow: WorkflowModel, step: StepModel): boolean {
+  for (const assertion of workflow.assertions) {
+    if (assertion.when.includes(step.index) && !instance.asr?.includes(assertion.name)) return true;
+  }
+  return false;
 }
 
 function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
@@ -86,11 +108,16 @@ const reason = (error: unknown) => {
  * Evaluates each assertion whose steps are now all done, once. Returns the failed ones, with what
  * they saw. Pure: the outcome depends only on the kept events, never on arrival order or the clock.
  */
-export function evaluateAssertions(instance: Instance, workflow: WorkflowModel): readonly AssertionOutcome[] {
+function evaluateAssertions(
+  instance: Instance,
+  workflow: WorkflowModel,
+  current: string,
+  row: KeptStep,
+): readonly AssertionOutcome[] {
   let failed: AssertionOutcome[] | undefined;
   for (const assertion of workflow.assertions) {
     if (instance.asr?.includes(assertion.name)) continue;
-    const steps = ready(instance, workflow, assertion);
+    const steps = ready(instance, workflow, assertion, current, row);
     if (steps === undefined) continue;
     (instance.asr ??= []).push(assertion.name);
     let verdict: unknown;
@@ -111,7 +138,7 @@ export function evaluateAssertions(instance: Instance, workflow: WorkflowModel):
     (failed ??= []).push(outcome);
   }
   // Once every assertion has had its say, the kept events are dead weight on every write.
-  if (instance.asr !== undefined && instance.asr.length >= workflow.assertions.length) {
+  if (allHadTheirSay(instance, workflow)) {
     instance.at = undefined;
     // Every instance ends with the same list: one shared copy instead of one array each.
     instance.asr = allEvaluated(workflow);
@@ -138,24 +165,29 @@ function seen(steps: Record<string, StepView>): Record<string, Record<string, un
   return values;
 }
 
-/** The views of an assertion's steps once every one is done (and kept), else undefined. */
+/**
+ * The views of an assertion's steps once every one is done and kept (the current step's row is the
+ * event in hand), else undefined.
+ */
 function ready(
   instance: Instance,
   workflow: WorkflowModel,
   assertion: AssertionModel,
+  current: string,
+  row: KeptStep,
 ): Record<string, StepView> | undefined {
   // All done first: views are built once, for the evaluation.
   const { done, at } = instance;
-  if (at === undefined) return undefined;
   const { when } = assertion;
   for (let i = 0; i < when.length; i++) {
     const name = (workflow.steps[when[i] as number] as StepModel).name;
-    if (typeof done[name] !== 'number' || !Array.isArray(at[name])) return undefined;
+    if (typeof done[name] !== 'number') return undefined;
+    if (name !== current && !Array.isArray(at?.[name])) return undefined;
   }
   const steps: Record<string, StepView> = {};
   for (let i = 0; i < when.length; i++) {
     const name = (workflow.steps[when[i] as number] as StepModel).name;
-    steps[name] = view(at[name] as KeptStep);
+    steps[name] = view(name === current ? row : (at?.[name] as KeptStep));
   }
   return steps;
 }

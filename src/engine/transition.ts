@@ -8,7 +8,7 @@ import {
   type AssertionOutcome,
   alertRecord,
 } from './alert.js';
-import { evaluateAssertions, keepForAssertions } from './assertions.js';
+import { assertOnSuccess } from './assertions.js';
 import { type LatencySample, latencyOrigin } from './baselines.js';
 import type { Instance } from './instance.js';
 
@@ -165,8 +165,7 @@ function behaviour(
   const tracked = step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
   const sample = tracked ? latencySample(instance, workflow, step, event, allSamples) : undefined;
   if (workflow.keepsAttributes[step.index] === true) {
-    keepForAssertions(instance, workflow, step, event);
-    for (const outcome of evaluateAssertions(instance, workflow)) {
+    for (const outcome of assertOnSuccess(instance, workflow, step, event)) {
       raiseAssertion(instance, workflow, alerts, now, outcome);
     }
   }

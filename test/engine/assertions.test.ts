@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeAlert } from '../../src/alerts/format.js';
+import { applyEvent } from '../../src/engine/transition.js';
+import type { TelemetryEvent } from '../../src/events/telemetry.js';
 import { parseWorkflowFile } from '../../src/workflow/load.js';
-import { type EventSpec, ev, MIN, replay, SEC } from '../helpers.js';
+import type { WorkflowModel } from '../../src/workflow/model.js';
+import { type EventSpec, ev, MIN, replay, SEC, T0 } from '../helpers.js';
 
 const config = parseWorkflowFile(
   `
@@ -157,5 +160,53 @@ describe('assertions on results across steps', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('what an instance keeps for its assertions', () => {
+  const two = parseWorkflowFile(
+    `
+version: 1
+workflows:
+  order:
+    start: placed
+    deadline: 15m
+    steps:
+      paid: { within: 2m }
+      shipped: { within: 10m }
+    complete: [shipped]
+    assert:
+      charged-equals-total:
+        when: [placed, paid]
+        expr: steps.paid.attributes.amount == steps.placed.attributes.total
+      shipped-after-placed:
+        when: [placed, shipped]
+        expr: steps.shipped.time > steps.placed.time
+`,
+    'keep.yml',
+  );
+  const model = two.workflows.get('order') as WorkflowModel;
+  const event = (step: string, at: number, attributes: Record<string, unknown> = {}): TelemetryEvent => ({
+    eventId: `e-${step}`,
+    correlationId: 'o-1',
+    workflow: 'order',
+    step,
+    status: 'succeeded',
+    time: T0 + at,
+    attributes,
+  });
+
+  it('keeps a step’s event only while an assertion still waits for another step, then nothing', () => {
+    let instance = applyEvent(undefined, event('placed', 0, { total: 10 }), model, T0).instance;
+    expect(Object.keys(instance.at ?? {})).toEqual(['placed']);
+    // paid completes the first assertion, and no other reads it: judged from the event, not kept.
+    const paid = applyEvent(instance, event('paid', MIN, { amount: 11 }), model, T0 + MIN);
+    instance = paid.instance;
+    expect(paid.alerts.map((a) => a.assertion?.name)).toEqual(['charged-equals-total']);
+    expect(paid.alerts[0]?.assertion?.values).toEqual({ placed: { total: 10 }, paid: { amount: 11 } });
+    expect(Object.keys(instance.at ?? {})).toEqual(['placed']);
+    instance = applyEvent(instance, event('shipped', 2 * MIN), model, T0 + 2 * MIN).instance;
+    expect(instance.at).toBeUndefined();
+    expect(instance.asr).toEqual(['charged-equals-total', 'shipped-after-placed']);
   });
 });
