@@ -1,7 +1,7 @@
 import type { TraceLinker } from '../alerts/trace-links.js';
 import { ALERT_KINDS } from '../engine/alert.js';
-import { decodeWindow, newWindow, type Sketch, windowOf } from '../engine/baselines.js';
-import { baselinesOf, traceJson } from '../inspect/instance.js';
+import { type Sketch, windowOf } from '../engine/baselines.js';
+import { baselinesOf, mergedStepWindows, traceJson } from '../inspect/instance.js';
 import { isoMinute } from '../runtime/activity.js';
 import type { OutcomeCount } from '../runtime/ports.js';
 import type { DynamoDbStore, SentMessage } from '../store/dynamodb-store.js';
@@ -24,7 +24,6 @@ export type ConsoleStore = Pick<
   | 'getIncidents'
   | 'latencyShares'
   | 'getInstances'
-  | 'getSilences'
 >;
 
 export interface ConsoleDeps {
@@ -113,18 +112,19 @@ export async function board(deps: ConsoleDeps): Promise<Board> {
               .map(async (step) => {
                 const windowMs = step.latency?.windowMs as number;
                 const last = windowOf(now, windowMs);
-                const p50: (number | null)[] = [];
-                const p99: (number | null)[] = [];
-                for (let index = last - SPARK_WINDOWS + 1; index <= last; index++) {
-                  const merged = newWindow();
-                  for (const share of await store.latencyShares({ workflow: model.name, windowMs, index }))
-                    decodeWindow(share[step.name], merged);
-                  const all = merged.warm;
-                  if (merged.cold.count > 0) all.merge(merged.cold);
-                  p50.push(all.count === 0 ? null : Math.round(all.getValueAtQuantile(0.5)));
-                  p99.push(all.count === 0 ? null : Math.round(all.getValueAtQuantile(0.99)));
-                }
-                return { step: step.name, windowMs, p50, p99 };
+                const windows = await Promise.all(
+                  Array.from({ length: SPARK_WINDOWS }, (_, i) => last - SPARK_WINDOWS + 1 + i).map((index) =>
+                    mergedStepWindows(store, model.name, step, index, index),
+                  ),
+                );
+                // A sparkline shows every run, cold and warm together.
+                const runs = windows.map(({ warm, cold }) => {
+                  if (cold.count > 0) warm.merge(cold);
+                  return warm;
+                });
+                const at = (q: number) =>
+                  runs.map((all) => (all.count === 0 ? null : Math.round(all.getValueAtQuantile(q))));
+                return { step: step.name, windowMs, p50: at(0.5), p99: at(0.99) };
               }),
           ),
         };
@@ -203,12 +203,9 @@ export async function stepView(deps: ConsoleDeps, workflow: string, stepName: st
     let histogram: ReturnType<typeof histogramOf> | undefined;
     if (latency) {
       const last = windowOf(now, latency.windowMs);
-      const merged = newWindow();
-      for (let index = last - latency.baselineWindows; index <= last; index++)
-        for (const share of await store.latencyShares({ workflow, windowMs: latency.windowMs, index }))
-          decodeWindow(share[step.name], merged);
-      histogram = histogramOf(merged.warm, merged.cold);
-      histogram.since = new Date((last - latency.baselineWindows) * latency.windowMs).toISOString();
+      const first = last - latency.baselineWindows;
+      const merged = await mergedStepWindows(store, workflow, step, first, last);
+      histogram = histogramOf(merged.warm, merged.cold, new Date(first * latency.windowMs).toISOString());
     }
     const sent = await store.sentBetween(now - 24 * HOUR, now);
     const alerts = sent.filter((m) => m.workflow === workflow && m.step === stepName).slice(0, 50);
@@ -227,7 +224,7 @@ export async function stepView(deps: ConsoleDeps, workflow: string, stepName: st
 }
 
 /** Latency buckets of the two sketches on one scale (the sketches' own bins, 1% apart, regrouped). */
-function histogramOf(warm: Sketch, cold: Sketch) {
+function histogramOf(warm: Sketch, cold: Sketch, since: string) {
   const quant = (s: Sketch) =>
     s.count === 0
       ? null
@@ -275,7 +272,7 @@ function histogramOf(warm: Sketch, cold: Sketch) {
     cold: bucket(c),
     warmQuantiles: quant(warm),
     coldQuantiles: quant(cold),
-    since: '',
+    since,
   };
 }
 

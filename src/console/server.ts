@@ -20,7 +20,8 @@ export interface ConsoleOptions {
   hosts?: readonly string[];
 }
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+/** The Host names a loopback console answers to. */
+export const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** Whether a bind address keeps the server on this machine. */
 export const isLoopback = (host: string) =>
@@ -145,5 +146,3 @@ export function consoleApp(deps: ConsoleDeps, assets: Assets, options: ConsoleOp
   app.onError((error, c) => c.json({ error: String((error as Error).message ?? error) }, 500));
   return app;
 }
-
-export { LOOPBACK_NAMES };

@@ -1,9 +1,9 @@
 import { iso } from '../engine/alert.js';
-import { decodeWindow, newWindow, stepLatencyOf, windowOf } from '../engine/baselines.js';
+import { decodeWindow, type LatencyWindow, newWindow, stepLatencyOf, windowOf } from '../engine/baselines.js';
 import { deadlinesOf, timelineOf } from '../engine/transition.js';
 import type { StoredInstance } from '../runtime/ports.js';
 import type { DynamoDbStore } from '../store/dynamodb-store.js';
-import type { WorkflowModel } from '../workflow/model.js';
+import type { StepModel, WorkflowModel } from '../workflow/model.js';
 
 /** A step's run against its learned baseline (steps with `latency:`), as trace and the console show it. */
 export interface StepBaseline {
@@ -16,6 +16,29 @@ export interface StepBaseline {
 
 // What a stored instance says, read by `overdue trace` and by the console: its timeline, each step
 // against its deadline and its learned baseline, the alerts raised and pending.
+
+/**
+ * A step's runs in the windows `from` to `to` (inclusive, by index), merged across the consumers'
+ * shares: what trace, the console's sparklines and its step view read of a baseline.
+ */
+export async function mergedStepWindows(
+  store: Pick<DynamoDbStore, 'latencyShares'>,
+  workflow: string,
+  step: StepModel,
+  from: number,
+  to: number,
+): Promise<LatencyWindow> {
+  const merged = newWindow();
+  const windowMs = step.latency?.windowMs;
+  if (windowMs === undefined) return merged;
+  const indexes = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+  // The windows are separate keys: read them together.
+  const shares = await Promise.all(
+    indexes.map((index) => store.latencyShares({ workflow, windowMs, index })),
+  );
+  for (const share of shares.flat()) decodeWindow(share[step.name], merged);
+  return merged;
+}
 
 /**
  * Each done step with a learned baseline against it: the windows before the step's own, merged
@@ -34,16 +57,7 @@ export async function baselinesOf(
     const run = stepLatencyOf(stored.instance, model, step);
     if (!run) continue;
     const w = windowOf(run.at, latency.windowMs);
-    const merged = newWindow();
-    for (let index = w - latency.baselineWindows; index < w; index++) {
-      for (const share of await store.latencyShares({
-        workflow: model.name,
-        windowMs: latency.windowMs,
-        index,
-      })) {
-        decodeWindow(share[step.name], merged);
-      }
-    }
+    const merged = await mergedStepWindows(store, model.name, step, w - latency.baselineWindows, w - 1);
     const sketch = run.cold ? merged.cold : merged.warm;
     out.set(step.name, {
       ms: run.ms,

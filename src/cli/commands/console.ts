@@ -86,7 +86,6 @@ async function runConsole(flags: ConsoleFlags, io: Io): Promise<ExitCode> {
       refreshMs,
     });
   } catch (error) {
-    if (error instanceof RemoteBindError) throw new UsageError(error.message);
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(
         `--port ${flags.port ?? 8787} is in use: pick another with --port, or 0 for a free one`,
