@@ -4,11 +4,11 @@
 // reads, summed per page). The workflow has latency baselines on every step, so the sparklines' reads
 // are in the figure too, and an hour of outcome counters and sent messages. Prints one JSON line.
 import { board } from '../src/console/data.js';
-import type { Alert } from '../src/engine/alert.js';
 import { createTable, startEmulators } from '../src/local/emulators.js';
 import { isoMinute } from '../src/runtime/activity.js';
 import { DynamoDbStore } from '../src/store/dynamodb-store.js';
 import type { WorkflowModel } from '../src/workflow/model.js';
+import { anAlert } from '../test/support/alerts.js';
 import { loadRunning } from './table-load.js';
 import { behaviourConfig } from './workload.js';
 
@@ -35,24 +35,7 @@ for (const inFlight of SIZES) {
     })),
     T + 86_400_000,
   );
-  const sent = Array.from(
-    { length: 200 },
-    (_, i): Alert => ({
-      alertId: `a-${i}`,
-      kind: 'step_overdue',
-      workflow: 'order',
-      correlationId: `o-${i}`,
-      step: 'payment.authorized',
-      severity: 'high',
-      status: 'running',
-      deadline: null,
-      detectedAt: new Date(T).toISOString(),
-      lateByMs: i,
-      missing: ['payment.authorized'],
-      timeline: [],
-      traceIds: [],
-    }),
-  );
+  const sent = Array.from({ length: 200 }, (_, i) => anAlert(i, T, { lateByMs: i }));
   await store.recordSent(sent, T - 600_000, T + 86_400_000);
   const loadSeconds = (performance.now() - loadStart) / 1000;
   const deps = { store, config, clock: () => T, traceLink: () => undefined };

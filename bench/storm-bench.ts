@@ -8,6 +8,7 @@ import { createTable, startEmulators } from '../src/local/emulators.js';
 import { maintainIncidents, routeAlerts } from '../src/runtime/incidents.js';
 import { DynamoDbStore } from '../src/store/dynamodb-store.js';
 import { parseWorkflowFile } from '../src/workflow/load.js';
+import { anAlert } from '../test/support/alerts.js';
 import { RequestMeter } from './request-meter.js';
 
 const ALERTS = 10_000;
@@ -49,23 +50,13 @@ const deps = {
   clock: () => now,
 };
 
-const alert = (i: number): Alert => ({
-  alertId: `a-${i}`,
-  kind: 'step_overdue',
-  workflow: 'order',
-  correlationId: `o-${i}`,
-  step: 'payment.authorized',
-  severity: 'high',
-  status: 'running',
-  deadline: null,
-  detectedAt: new Date(now).toISOString(),
-  lateByMs: 30_000,
-  missing: ['payment.authorized'],
-  timeline: [
-    { step: 'order.placed', status: 'succeeded', time: new Date(T0).toISOString(), source: 'checkout-api' },
-  ],
-  traceIds: [],
-});
+// Each with the start on its timeline, as a real one carries.
+const alert = (i: number): Alert =>
+  anAlert(i, now, {
+    timeline: [
+      { step: 'order.placed', status: 'succeeded', time: new Date(T0).toISOString(), source: 'checkout-api' },
+    ],
+  });
 
 meter.reset();
 // The storm spreads over 50 s; a sweep every 5 s keeps the incident; then 5 quiet minutes.

@@ -2,26 +2,13 @@ import { beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import { createTable } from '../../src/local/emulators.js';
 import { DynamoDbStore } from '../../src/store/dynamodb-store.js';
+import { anAlert } from '../support/alerts.js';
 import { describeOnEachStore } from '../support/dynamodb-local.js';
 
 const T = Date.parse('2026-11-28T10:59:30Z');
 
-const alert = (n: number, over: Partial<Alert> = {}): Alert => ({
-  alertId: `a-${n}`,
-  kind: 'step_overdue',
-  workflow: 'order',
-  correlationId: `o-${n}`,
-  step: 'paid',
-  severity: 'high',
-  status: 'running',
-  deadline: null,
-  detectedAt: new Date(T).toISOString(),
-  lateByMs: n * 1000,
-  missing: ['paid'],
-  timeline: [],
-  traceIds: [],
-  ...over,
-});
+const alert = (n: number, over: Partial<Alert> = {}): Alert =>
+  anAlert(n, T, { step: 'paid', lateByMs: n * 1000, ...over });
 
 describeOnEachStore("the console's activity records", (emulators) => {
   let store: DynamoDbStore;
