@@ -40,33 +40,26 @@ function fakeStore(resolutions: string[] = []): ConsoleStore & { calls: string[]
       ];
     },
     async sentBetween() {
-      return [
-        {
-          alertId: 'a1',
-          kind: 'step_overdue',
-          severity: 'high',
-          workflow: 'order',
-          correlationId: '<b>o-1</b>',
-          step: 'paid',
-          detectedAt: '',
-          lateByMs: 5,
-          missing: [],
-          sentAt: '2026-11-28T10:59:00.000Z',
-        },
-        ...resolutions.map((alertId) => ({
-          alertId,
-          kind: 'step_overdue',
-          severity: 'high',
-          workflow: 'order',
-          correlationId: '<b>o-1</b>',
-          step: 'paid',
-          detectedAt: '',
-          lateByMs: 0,
-          missing: [],
-          state: 'resolved' as const,
-          sentAt: '2026-11-28T10:59:30.000Z',
-        })),
-      ];
+      const firing = {
+        alertId: 'a1',
+        kind: 'step_overdue',
+        severity: 'high',
+        workflow: 'order',
+        correlationId: '<b>o-1</b>',
+        step: 'paid',
+        detectedAt: '',
+        lateByMs: 5,
+        missing: [],
+        sentAt: '2026-11-28T10:59:00.000Z',
+      };
+      const resolved = (alertId: string) => ({
+        ...firing,
+        alertId,
+        lateByMs: 0,
+        state: 'resolved' as const,
+        sentAt: '2026-11-28T10:59:30.000Z',
+      });
+      return [firing, ...resolutions.map(resolved)];
     },
     async getIncidents() {
       return { open: {}, pending: [], recent: [], version: 0 };
@@ -76,9 +69,6 @@ function fakeStore(resolutions: string[] = []): ConsoleStore & { calls: string[]
     },
     async getInstances() {
       return new Map();
-    },
-    async getSilences() {
-      return { silences: [], version: 0 };
     },
   };
   return store as unknown as ConsoleStore & { calls: string[] };
