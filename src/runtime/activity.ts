@@ -44,14 +44,13 @@ export class OutcomeTally {
 /** Records the messages that went out; a failure only costs the console a line. */
 export async function recordSent(
   sent: readonly Alert[],
-  deps: { store?: Partial<ActivityStore>; logger?: LogSink; clock?: () => number },
+  deps: { store: Pick<ActivityStore, 'recordSent'>; logger: LogSink; clock: () => number },
 ): Promise<void> {
-  const record = deps.store?.recordSent;
-  if (sent.length === 0 || record === undefined) return;
-  const at = (deps.clock ?? Date.now)();
-  await record
-    .call(deps.store, sent, at, at + ACTIVITY_RETENTION_MS)
+  if (sent.length === 0) return;
+  const at = deps.clock();
+  await deps.store
+    .recordSent(sent, at, at + ACTIVITY_RETENTION_MS)
     .catch((error) =>
-      deps.logger?.warn('could not record sent alerts for the console', { error: String(error) }),
+      deps.logger.warn('could not record sent alerts for the console', { error: String(error) }),
     );
 }

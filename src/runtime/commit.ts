@@ -129,9 +129,9 @@ export async function publishCounted(
   deps: {
     publisher: AlertPublisher;
     metrics: MetricsSink;
-    store?: Partial<ActivityStore>;
-    logger?: LogSink;
-    clock?: () => number;
+    store: Pick<ActivityStore, 'recordSent'>;
+    logger: LogSink;
+    clock: () => number;
   },
 ): Promise<PublishResult> {
   if (alerts.length === 0) return { published: new Set(), failed: [] };

@@ -148,6 +148,8 @@ interface SweeperLatencyDeps {
   publisher: AlertPublisher;
   metrics: MetricsSink;
   logger: LogSink;
+  /** When its messages went out, for the console's record of them. */
+  clock: () => number;
   cache?: { latencyWindows?: Map<string, Record<string, LatencyWindow>> };
 }
 
