@@ -1,5 +1,5 @@
 import type { TelemetryEvent } from '../events/telemetry.js';
-import type { AssertionModel, StepModel, StepView, WorkflowModel } from '../workflow/model.js';
+import { type AssertionModel, type StepModel, StepView, type WorkflowModel } from '../workflow/model.js';
 import type { AssertionOutcome } from './alert.js';
 import type { Instance, KeptStep } from './instance.js';
 
@@ -17,7 +17,7 @@ const NONE_FAILED: readonly AssertionOutcome[] = Object.freeze([]);
 
 /**
  * A successful event of a step some assertion reads: evaluates every assertion it completes, from
- * this event's own row, and keeps the row (the earliest event of the step wins) only while an
+ * the step's earliest event (a kept one, or this one), and keeps this event's row only while an
  * assertion still waits for another step. Returns the failed assertions, with what they saw.
  */
 export function assertOnSuccess(
@@ -31,10 +31,11 @@ export function assertOnSuccess(
   // Kept rows are arrays, done times numbers: type checks rather than Object.hasOwn, which V8 calls
   // out of line (a name inherited from Object.prototype, `constructor`, is neither).
   const kept = instance.at?.[step.name];
-  const row = Array.isArray(kept) && kept[0] <= event.time ? kept : keptRow(event);
-  const failed = evaluateAssertions(instance, workflow, step.name, row);
+  const earlier = Array.isArray(kept) && kept[0] <= event.time ? kept : undefined;
+  const failed = evaluateAssertions(instance, workflow, step.name, earlier, event);
   // Most assertions complete with this event: storing its row would only cost a write.
-  if (row !== kept && awaited(instance, workflow, step)) (instance.at ??= {})[step.name] = row;
+  if (earlier === undefined && awaited(instance, workflow, step))
+    (instance.at ??= {})[step.name] = keptRow(event);
   return failed;
 }
 
@@ -87,15 +88,45 @@ function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function view(kept: KeptStep): StepView {
-  const v: { -readonly [K in keyof StepView]: StepView[K] } = {
-    attributes: kept[1],
-    time: new Date(kept[0]),
-  };
-  if (kept[2] != null) v.source = kept[2];
-  if (kept[3] != null) v.durationMs = kept[3];
-  if (kept[4] != null) v.coldStart = kept[4];
-  return v;
+/**
+ * The views an assertion's evaluation reads, one per `when` step, made once and refilled for each
+ * evaluation: evaluation is synchronous and keeps no reference to them (an alert copies what it
+ * needs), so an instance's check allocates nothing of its own.
+ */
+interface Scratch {
+  readonly names: readonly string[];
+  readonly views: readonly StepView[];
+  readonly steps: Readonly<Record<string, StepView>>;
+}
+
+const scratches = new WeakMap<AssertionModel, Scratch>();
+
+function scratchOf(assertion: AssertionModel, workflow: WorkflowModel): Scratch {
+  let scratch = scratches.get(assertion);
+  if (scratch === undefined) {
+    const names = assertion.when.map((i) => (workflow.steps[i] as StepModel).name);
+    const views = names.map(() => new StepView());
+    scratch = { names, views, steps: Object.fromEntries(names.map((n, i) => [n, views[i] as StepView])) };
+    scratches.set(assertion, scratch);
+  }
+  return scratch;
+}
+
+function fillFromRow(view: StepView, kept: KeptStep): void {
+  view.attributes = kept[1];
+  view.time.setTime(kept[0]);
+  view.source = kept[2] ?? undefined;
+  view.durationMs = kept[3] ?? undefined;
+  view.coldStart = kept[4] ?? undefined;
+}
+
+/** As its kept row would show it: the same bounded attributes, so the verdict cannot depend on which. */
+function fillFromEvent(view: StepView, event: TelemetryEvent): void {
+  view.attributes = event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes);
+  view.time.setTime(event.time);
+  view.source = event.source;
+  view.durationMs = event.durationMs;
+  view.coldStart = event.coldStart;
 }
 
 /** Why an evaluation gave no verdict, in a line: the library's message without its drawing. */
@@ -112,12 +143,13 @@ function evaluateAssertions(
   instance: Instance,
   workflow: WorkflowModel,
   current: string,
-  row: KeptStep,
+  earlier: KeptStep | undefined,
+  event: TelemetryEvent,
 ): readonly AssertionOutcome[] {
   let failed: AssertionOutcome[] | undefined;
   for (const assertion of workflow.assertions) {
     if (instance.asr?.includes(assertion.name)) continue;
-    const steps = ready(instance, workflow, assertion, current, row);
+    const steps = ready(instance, scratchOf(assertion, workflow), current, earlier, event);
     if (steps === undefined) continue;
     (instance.asr ??= []).push(assertion.name);
     let verdict: unknown;
@@ -166,28 +198,30 @@ function seen(steps: Record<string, StepView>): Record<string, Record<string, un
 }
 
 /**
- * The views of an assertion's steps once every one is done and kept (the current step's row is the
- * event in hand), else undefined.
+ * The views of an assertion's steps once every one is done and kept (the current step's is the
+ * event in hand, or its earlier kept row), else undefined.
  */
 function ready(
   instance: Instance,
-  workflow: WorkflowModel,
-  assertion: AssertionModel,
+  scratch: Scratch,
   current: string,
-  row: KeptStep,
-): Record<string, StepView> | undefined {
-  // All done first: views are built once, for the evaluation.
+  earlier: KeptStep | undefined,
+  event: TelemetryEvent,
+): Readonly<Record<string, StepView>> | undefined {
+  // All done first: views are filled only for an evaluation.
   const { done, at } = instance;
-  const { when } = assertion;
-  for (let i = 0; i < when.length; i++) {
-    const name = (workflow.steps[when[i] as number] as StepModel).name;
+  const { names, views } = scratch;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     if (typeof done[name] !== 'number') return undefined;
     if (name !== current && !Array.isArray(at?.[name])) return undefined;
   }
-  const steps: Record<string, StepView> = {};
-  for (let i = 0; i < when.length; i++) {
-    const name = (workflow.steps[when[i] as number] as StepModel).name;
-    steps[name] = view(name === current ? row : (at?.[name] as KeptStep));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const view = views[i] as StepView;
+    if (name !== current) fillFromRow(view, at?.[name] as KeptStep);
+    else if (earlier !== undefined) fillFromRow(view, earlier);
+    else fillFromEvent(view, event);
   }
-  return steps;
+  return scratch.steps;
 }

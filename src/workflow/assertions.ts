@@ -1,20 +1,22 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { SpecIssue } from './compile.js';
-import type { AssertionModel, StepView } from './model.js';
+import { type AssertionModel, STEP_VIEW_FIELDS, StepView } from './model.js';
 import type { AssertionSpec, Severity } from './schema.js';
 import { didYouMean } from './suggest.js';
 
 /**
  * Assertions are CEL (cel.dev), evaluated by a maintained library rather than by us. One
  * environment serves every workflow: a single variable, `steps`, maps each step named in `when` to
- * what its first successful event said. The limits bound what a file can ask of the consumer: CEL
+ * what its first successful event said, as a StepView. The limits bound what a file can ask of the consumer: CEL
  * has no loops beyond its macros over these small inputs, and the expression's size is capped here.
  */
 const env = new Environment({
   // Lists and maps of mixed types, as JSON attributes have them (CEL allows them; the default refuses).
   homogeneousAggregateLiterals: false,
   limits: { maxAstNodes: 500, maxDepth: 32, maxListElements: 100, maxMapEntries: 100, maxCallArguments: 8 },
-}).registerVariable('steps', 'map<string, dyn>');
+})
+  .registerType('StepView', { ctor: StepView, fields: STEP_VIEW_FIELDS })
+  .registerVariable('steps', 'map<string, StepView>');
 
 interface CelNode {
   op: string;

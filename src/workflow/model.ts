@@ -33,13 +33,27 @@ export interface StepModel {
 }
 
 /** What an assertion's expression sees of one step: its first successful event. */
-export interface StepView {
-  readonly attributes: Readonly<Record<string, unknown>>;
-  readonly time: Date;
-  readonly source?: string;
-  readonly durationMs?: number;
-  readonly coldStart?: boolean;
+/**
+ * What an assertion sees of a step: a CEL object type with declared fields, so that a misspelt field
+ * or a comparison of the wrong types is refused at load rather than met at run time. A field the
+ * event did not carry is undefined, which CEL reads as absent (`has()` is false).
+ */
+export class StepView {
+  attributes: Readonly<Record<string, unknown>> = {};
+  readonly time = new Date(0);
+  source: string | undefined = undefined;
+  durationMs: number | undefined = undefined;
+  coldStart: boolean | undefined = undefined;
 }
+
+/** StepView's fields as CEL declares them. */
+export const STEP_VIEW_FIELDS = {
+  attributes: 'map<string, dyn>',
+  time: 'google.protobuf.Timestamp',
+  source: 'string',
+  durationMs: 'double',
+  coldStart: 'bool',
+} as const;
 
 /** A check on results across steps (`assert:` in the file), compiled once at load. */
 export interface AssertionModel {

@@ -69,6 +69,23 @@ describe('assertions in the workflow file', () => {
     ]);
   });
 
+  it('refuses a misspelt field of a step and a comparison of the wrong types at load, not when evaluated', () => {
+    expect(
+      problems(
+        file(`      typo:
+        when: [placed, paid]
+        expr: steps.paid.tme > steps.placed.time
+      kinds:
+        when: [paid]
+        expr: steps.paid.time == 5
+`),
+      ),
+    ).toEqual([
+      '11:26 workflows.order.assert.typo.expr: CEL type error: No such key: tme',
+      '14:15 workflows.order.assert.kinds.expr: CEL type error: no such overload: google.protobuf.Timestamp == int',
+    ]);
+  });
+
   it('refuses a step the expression reads but does not wait for, and unknown steps in when', () => {
     expect(
       problems(
