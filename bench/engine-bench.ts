@@ -44,7 +44,7 @@ function run(
     const result = applyEvent(instances.get(event.correlationId), event, model, now);
     instances.set(event.correlationId, result.instance);
     alerts += result.alerts.length;
-    if (baselines && result.sample) baselines.add(result.sample, model);
+    baselines?.observe(result, event, model); // as the replayer does
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const typical = instances.get('o-100000');

@@ -199,8 +199,35 @@ export class LatencyBaselines {
 
   add(sample: LatencySample, workflow: WorkflowModel): void {
     const step = workflow.steps[sample.index];
-    const latency = step?.latency;
-    if (step === undefined || latency === undefined) return;
+    if (step !== undefined) this.addLatency(workflow, step, sample.ms, sample.cold, sample.at);
+  }
+
+  /**
+   * The latency an event's transition measured, if any: what the replayer does with each event,
+   * without building a sample object for it.
+   */
+  observe(
+    transition: {
+      readonly instance: { readonly done: Record<string, number> };
+      readonly latencyMs?: number | undefined;
+    },
+    event: { readonly step: string; readonly coldStart?: boolean | undefined },
+    workflow: WorkflowModel,
+  ): void {
+    if (transition.latencyMs === undefined) return;
+    const step = workflow.steps[workflow.stepIndex.get(event.step) as number] as StepModel;
+    this.addLatency(
+      workflow,
+      step,
+      transition.latencyMs,
+      event.coldStart === true,
+      transition.instance.done[step.name] as number,
+    );
+  }
+
+  private addLatency(workflow: WorkflowModel, step: StepModel, ms: number, cold: boolean, at: number): void {
+    const latency = step.latency;
+    if (latency === undefined) return;
     let series = this.series.get(step);
     if (series === undefined) {
       series = {
@@ -213,7 +240,7 @@ export class LatencyBaselines {
       };
       this.series.set(step, series);
     }
-    const w = windowOf(sample.at, latency.windowMs);
+    const w = windowOf(at, latency.windowMs);
     // A sample for a window already judged is too late to count: its verdict stands.
     if (w <= series.judged) return;
     // Samples come in about time order: most land in the window the last one of this step did.
@@ -225,7 +252,7 @@ export class LatencyBaselines {
     }
     series.lastIndex = w;
     series.last = window;
-    addSample(window, sample);
+    (cold ? window.cold : window.warm).accept(Math.max(0, ms));
   }
 
   /** Judges every window whose end plus grace `observed` has passed. */

@@ -51,8 +51,13 @@ export interface Transition {
 
 export interface EventTransition extends Transition {
   effect: EventEffect;
-  /** The step latency this event completed (every expected step, or those with `latency:`). */
-  sample?: LatencySample | undefined;
+  /**
+   * The latency in ms of the step this event completed, from the step it comes after (every expected
+   * step with `allSamples`, otherwise those with `latency:`); sampleOf() gives the whole sample. A
+   * number, not an object: the replayer folds it straight into its baselines, and an object per event
+   * was most of what the samples cost the engine.
+   */
+  latencyMs?: number | undefined;
 }
 
 export function newInstance(workflow: string, correlationId: string): Instance {
@@ -97,7 +102,7 @@ export function applyEvent(
   allSamples = false,
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate', sample: undefined };
+  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate', latencyMs: undefined };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
   const alerts: Alert[] = [];
@@ -112,7 +117,7 @@ export function applyEvent(
   if (stepIndex === undefined) {
     // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
-    return { instance, alerts, effect: 'ignored', sample: undefined }; // nothing changed, so neither did the wake-up
+    return { instance, alerts, effect: 'ignored', latencyMs: undefined }; // nothing changed, so neither did the wake-up
   }
   if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
   const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
@@ -126,7 +131,7 @@ export function applyEvent(
   // A step alerted as missing that arrives after all: its alert is resolved.
   if (succeeded && !wasDone && Object.hasOwn(instance.done, step.name))
     resolveOverdue(instance, workflow, step, now, alerts);
-  const sample = succeeded
+  const latencyMs = succeeded
     ? behaviour(instance, workflow, step, event, now, alerts, wasDone, allSamples)
     : undefined;
   if (instance.st === 'running') {
@@ -139,13 +144,13 @@ export function applyEvent(
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
       instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
-      return { instance, alerts, effect, sample };
+      return { instance, alerts, effect, latencyMs };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
   instance.wk = nextWake(instance, workflow);
-  return { instance, alerts, effect, sample };
+  return { instance, alerts, effect, latencyMs };
 }
 
 /**
@@ -161,44 +166,49 @@ function behaviour(
   alerts: Alert[],
   wasDone: boolean,
   allSamples: boolean,
-): LatencySample | undefined {
+): number | undefined {
   const tracked = step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
-  const sample = tracked ? latencySample(instance, workflow, step, event, allSamples) : undefined;
+  const latencyMs = tracked ? stepLatencyMs(instance, workflow, step) : undefined;
   if (workflow.keepsAttributes[step.index] === true) {
     for (const outcome of assertOnSuccess(instance, workflow, step, event)) {
       raiseAssertion(instance, workflow, alerts, now, outcome);
     }
   }
-  return sample;
+  return latencyMs;
 }
 
 /**
  * The latency of a step that just became done: from the latest done time of its `after` steps (the
  * start by default) to its own. None while one of those is not done yet (it arrived out of order).
  */
-function latencySample(
-  instance: Instance,
-  workflow: WorkflowModel,
-  step: StepModel,
-  event: TelemetryEvent,
-  countAttempts: boolean,
-): LatencySample | undefined {
+function stepLatencyMs(instance: Instance, workflow: WorkflowModel, step: StepModel): number | undefined {
   const from = latencyOrigin(instance.done, workflow, step);
-  if (from === undefined) return undefined;
-  const at = instance.done[step.name] as number;
-  // Attempts are for the behaviour metrics and stats; the baselines alone do not need them.
-  let attempts = 1;
-  if (countAttempts) {
-    attempts = 0;
-    for (const row of instance.tl) if (row[0] === step.name) attempts++;
-  }
+  return from === undefined ? undefined : (instance.done[step.name] as number) - from;
+}
+
+/**
+ * The whole sample behind a transition's latencyMs, for callers that keep or report it (the
+ * consumer's behaviour metrics, `overdue stats`): its step, event time, cold start and attempts
+ * (the step's events up to its success, failed and started ones included).
+ */
+export function sampleOf(
+  transition: EventTransition,
+  event: TelemetryEvent,
+  workflow: WorkflowModel,
+): LatencySample | undefined {
+  if (transition.latencyMs === undefined) return undefined;
+  const index = workflow.stepIndex.get(event.step) as number;
+  const step = workflow.steps[index] as StepModel;
+  const { instance } = transition;
+  let attempts = 0;
+  for (const row of instance.tl) if (row[0] === step.name) attempts++;
   return {
     workflow: workflow.name,
     step: step.name,
-    index: step.index,
-    ms: at - from,
+    index,
+    ms: transition.latencyMs,
     cold: event.coldStart === true,
-    at,
+    at: instance.done[step.name] as number,
     attempts,
   };
 }

@@ -167,7 +167,7 @@ export class Replayer {
     this.stats.events++;
     if (result.effect === 'ignored') this.stats.ignored++;
     for (const alert of result.alerts) this.raise(alert);
-    if (result.sample && this.baselines) this.baselines.add(result.sample, model);
+    this.baselines?.observe(result, event, model);
     if (entry === undefined) {
       const fresh: Live = { instance: result.instance, model, queued: undefined };
       instances.set(event.correlationId, fresh);

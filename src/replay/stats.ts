@@ -1,6 +1,6 @@
 import { addSample, type LatencyWindow, newWindow } from '../engine/baselines.js';
 import type { InstanceStatus } from '../engine/instance.js';
-import type { EventTransition } from '../engine/transition.js';
+import { type EventTransition, sampleOf } from '../engine/transition.js';
 import type { TelemetryEvent } from '../events/telemetry.js';
 import { formatDuration } from '../workflow/duration.js';
 import type { WorkflowConfig } from '../workflow/model.js';
@@ -75,12 +75,13 @@ export class StatsCollector {
     statusBefore: InstanceStatus | undefined,
   ): void => {
     if (result.effect === 'duplicate' || result.effect === 'ignored') return;
+    const model = this.config.workflows.get(event.workflow);
     const counters = this.steps.get(event.workflow)?.get(event.step);
     if (counters) {
       if (event.status === 'failed') counters.failures++;
       if (event.status === 'succeeded') counters.successes++;
     }
-    const sample = result.sample;
+    const sample = model && sampleOf(result, event, model);
     const c = sample && this.steps.get(sample.workflow)?.get(sample.step);
     if (sample && c) {
       addSample(c.window, sample);

@@ -1,6 +1,6 @@
 import type { Alert } from '../engine/alert.js';
 import type { LatencySample } from '../engine/baselines.js';
-import { advance, applyEvent, isDuplicate, nextWake } from '../engine/transition.js';
+import { advance, applyEvent, isDuplicate, nextWake, sampleOf } from '../engine/transition.js';
 import type { TelemetryEvent } from '../events/telemetry.js';
 import type { WorkflowModel } from '../workflow/model.js';
 import { holdWhileLate, leaveLateMode, startsLate } from './late.js';
@@ -69,9 +69,10 @@ export function fold(
     const t = applyEvent(instance, p.event, model, observed, p.hash, true);
     pending.push(...t.alerts);
     changed = true;
+    const sample = sampleOf(t, p.event, model);
     if (t.effect === 'ignored') deps.metrics.count('ignored');
-    else behaviour(p.event, t.sample, model, deps.metrics);
-    if (t.sample) samples.push(t.sample);
+    else behaviour(p.event, sample, model, deps.metrics);
+    if (sample) samples.push(sample);
     const t0 = instance.t0;
     if (t.effect === 'applied' && was !== 'completed' && instance.st === 'completed' && t0 !== undefined) {
       deps.metrics.timing('workflowLatency', p.event.time - t0, { workflow: model.name });
