@@ -181,26 +181,24 @@ export function describeShift(shift: LatencyShift): string {
  * The in-memory tracker replay and dev mode use: samples in, verdicts out as observed time passes.
  * Keeps the windows a baseline needs and no more.
  */
+interface Series {
+  readonly workflow: WorkflowModel;
+  readonly step: StepModel;
+  readonly windows: Map<number, LatencyWindow>;
+  /** The last window judged. */
+  judged: number;
+  /** The window the last sample fell in, kept at hand: samples come in about time order. */
+  lastIndex: number;
+  last: LatencyWindow | undefined;
+}
+
 export class LatencyBaselines {
-  // By the step's model object: no key to build per sample.
-  private readonly series = new Map<
-    StepModel,
-    {
-      workflow: WorkflowModel;
-      step: StepModel;
-      windows: Map<number, LatencyWindow>;
-      judged: number;
-      lastIndex: number;
-      last: LatencyWindow | undefined;
-    }
-  >();
+  // Per workflow, by step index: no key to build or hash per sample.
+  private readonly series = new Map<WorkflowModel, (Series | undefined)[]>();
+  private lastWorkflow: WorkflowModel | undefined;
+  private lastSeries: (Series | undefined)[] = [];
   /** The earliest time at which some window can be judged: `close` is free until then. */
   private nextClose = Number.POSITIVE_INFINITY;
-
-  add(sample: LatencySample, workflow: WorkflowModel): void {
-    const step = workflow.steps[sample.index];
-    if (step !== undefined) this.addLatency(workflow, step, sample.ms, sample.cold, sample.at);
-  }
 
   /**
    * The latency an event's transition measured, if any: what the replayer does with each event,
@@ -209,41 +207,52 @@ export class LatencyBaselines {
   observe(
     transition: {
       readonly instance: { readonly done: Record<string, number> };
+      readonly step?: StepModel | undefined;
       readonly latencyMs?: number | undefined;
     },
-    event: { readonly step: string; readonly coldStart?: boolean | undefined },
+    event: { readonly coldStart?: boolean | undefined },
     workflow: WorkflowModel,
   ): void {
-    if (transition.latencyMs === undefined) return;
-    const step = workflow.steps[workflow.stepIndex.get(event.step) as number] as StepModel;
-    this.addLatency(
-      workflow,
-      step,
-      transition.latencyMs,
-      event.coldStart === true,
-      transition.instance.done[step.name] as number,
-    );
+    const { step, latencyMs } = transition;
+    if (latencyMs === undefined || step?.latency === undefined) return;
+    const at = transition.instance.done[step.name] as number;
+    this.add(workflow, step, step.latency, latencyMs, event.coldStart === true, at);
   }
 
-  private addLatency(workflow: WorkflowModel, step: StepModel, ms: number, cold: boolean, at: number): void {
-    const latency = step.latency;
-    if (latency === undefined) return;
-    let series = this.series.get(step);
+  private add(
+    workflow: WorkflowModel,
+    step: StepModel,
+    latency: NonNullable<StepModel['latency']>,
+    ms: number,
+    cold: boolean,
+    at: number,
+  ): void {
+    if (workflow !== this.lastWorkflow) {
+      let byStep = this.series.get(workflow);
+      if (byStep === undefined) {
+        byStep = [];
+        this.series.set(workflow, byStep);
+      }
+      this.lastWorkflow = workflow;
+      this.lastSeries = byStep;
+    }
+    let series = this.lastSeries[step.index];
     if (series === undefined) {
+      // lastIndex starts as an integer (with no window at hand) rather than NaN, which cost optimized
+      // code a bail-out at the start of every run.
       series = {
         workflow,
         step,
         windows: new Map(),
         judged: Number.NEGATIVE_INFINITY,
-        lastIndex: Number.NaN,
+        lastIndex: -1,
         last: undefined,
       };
-      this.series.set(step, series);
+      this.lastSeries[step.index] = series;
     }
     const w = windowOf(at, latency.windowMs);
     // A sample for a window already judged is too late to count: its verdict stands.
     if (w <= series.judged) return;
-    // Samples come in about time order: most land in the window the last one of this step did.
     let window = series.lastIndex === w ? series.last : series.windows.get(w);
     if (window === undefined) {
       window = newWindow();
@@ -261,7 +270,8 @@ export class LatencyBaselines {
     const alerts: Alert[] = [];
     const notes: string[] = [];
     let next = Number.POSITIVE_INFINITY;
-    for (const series of this.series.values()) {
+    for (const series of [...this.series.values()].flat()) {
+      if (series === undefined) continue;
       const latency = series.step.latency as NonNullable<StepModel['latency']>;
       const { windowMs, baselineWindows } = latency;
       const grace = series.workflow.graceMs;

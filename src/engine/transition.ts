@@ -58,6 +58,8 @@ export interface EventTransition extends Transition {
    * was most of what the samples cost the engine.
    */
   latencyMs?: number | undefined;
+  /** The workflow's step the event is of; undefined for a name the workflow does not define. */
+  step?: StepModel | undefined;
 }
 
 export function newInstance(workflow: string, correlationId: string): Instance {
@@ -102,7 +104,8 @@ export function applyEvent(
   allSamples = false,
 ): EventTransition {
   const instance = current ?? newInstance(workflow.name, event.correlationId);
-  if (hasSeen(instance, hash)) return { instance, alerts: [], effect: 'duplicate', latencyMs: undefined };
+  if (hasSeen(instance, hash))
+    return { instance, alerts: [], effect: 'duplicate', latencyMs: undefined, step: undefined };
 
   // A new instance had no deadlines before this event, so there is nothing to catch up on.
   const alerts: Alert[] = [];
@@ -117,7 +120,7 @@ export function applyEvent(
   if (stepIndex === undefined) {
     // Changes no state: not even the time deadlines count from.
     instance.ign = (instance.ign ?? 0) + 1;
-    return { instance, alerts, effect: 'ignored', latencyMs: undefined }; // nothing changed, so neither did the wake-up
+    return { instance, alerts, effect: 'ignored', latencyMs: undefined, step: undefined }; // nothing changed, so neither did the wake-up
   }
   if (instance.t0 === undefined || event.time < instance.t0) instance.t0 = event.time;
   const effect = instance.st === 'running' || instance.st === 'timed_out' ? 'applied' : 'recorded';
@@ -144,13 +147,13 @@ export function applyEvent(
       // Even an attempt may move t0, and so deadlines. Settling loads the state the wake-up needs.
       const origin = settle(instance, workflow, now, alerts);
       instance.wk = wakeAt(instance, earliestDue(instance, workflow, scratchFor(workflow), origin));
-      return { instance, alerts, effect, latencyMs };
+      return { instance, alerts, effect, latencyMs, step };
     }
   } else if (instance.st === 'timed_out' && succeeded) {
     resolveTimedOut(instance, workflow, now, alerts);
   }
   instance.wk = nextWake(instance, workflow);
-  return { instance, alerts, effect, latencyMs };
+  return { instance, alerts, effect, latencyMs, step };
 }
 
 /**
@@ -196,16 +199,14 @@ export function sampleOf(
   event: TelemetryEvent,
   workflow: WorkflowModel,
 ): LatencySample | undefined {
-  if (transition.latencyMs === undefined) return undefined;
-  const index = workflow.stepIndex.get(event.step) as number;
-  const step = workflow.steps[index] as StepModel;
-  const { instance } = transition;
+  const { instance, step } = transition;
+  if (transition.latencyMs === undefined || step === undefined) return undefined;
   let attempts = 0;
   for (const row of instance.tl) if (row[0] === step.name) attempts++;
   return {
     workflow: workflow.name,
     step: step.name,
-    index,
+    index: step.index,
     ms: transition.latencyMs,
     cold: event.coldStart === true,
     at: instance.done[step.name] as number,
