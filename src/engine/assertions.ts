@@ -51,8 +51,13 @@ function keptRow(event: TelemetryEvent): KeptStep {
   return row;
 }
 
+/**
+ * Every assertion evaluated: the instance holds the workflow's shared list. One read from the store
+ * holds a copy, and goes through the check below once (by name, so that a name left from an earlier
+ * version of the file does not stand for one of today's).
+ */
 const allHadTheirSay = (instance: Instance, workflow: WorkflowModel) =>
-  instance.asr !== undefined && instance.asr.length >= workflow.assertions.length;
+  instance.asr !== undefined && instance.asr === scratchFor(workflow).all;
 
 /** Whether an assertion not evaluated yet reads this step. */
 function awaited(instance: Instance, workflow: WorkflowModel, step: StepModel): boolean {
@@ -93,22 +98,40 @@ function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
  * evaluation: evaluation is synchronous and keeps no reference to them (an alert copies what it
  * needs), so an instance's check allocates nothing of its own.
  */
-interface Scratch {
+interface Views {
   readonly names: readonly string[];
   readonly views: readonly StepView[];
   readonly steps: Readonly<Record<string, StepView>>;
 }
 
-const scratches = new WeakMap<AssertionModel, Scratch>();
+/** Per workflow: each assertion's views, by position, and the names of all its assertions. */
+interface Scratch {
+  readonly byAssertion: readonly Views[];
+  /** Frozen: every instance ends with this same list, and nothing pushes to a complete one. */
+  readonly all: string[];
+}
 
-function scratchOf(assertion: AssertionModel, workflow: WorkflowModel): Scratch {
-  let scratch = scratches.get(assertion);
+const scratches = new WeakMap<WorkflowModel, Scratch>();
+// The last one used, so that the usual case (one workflow's events in a row) skips the WeakMap.
+let lastModel: WorkflowModel | undefined;
+let lastScratch: Scratch | undefined;
+
+function scratchFor(workflow: WorkflowModel): Scratch {
+  if (workflow === lastModel && lastScratch) return lastScratch;
+  let scratch = scratches.get(workflow);
   if (scratch === undefined) {
-    const names = assertion.when.map((i) => (workflow.steps[i] as StepModel).name);
-    const views = names.map(() => new StepView());
-    scratch = { names, views, steps: Object.fromEntries(names.map((n, i) => [n, views[i] as StepView])) };
-    scratches.set(assertion, scratch);
+    scratch = {
+      byAssertion: workflow.assertions.map((assertion) => {
+        const names = assertion.when.map((i) => (workflow.steps[i] as StepModel).name);
+        const views = names.map(() => new StepView());
+        return { names, views, steps: Object.fromEntries(names.map((n, i) => [n, views[i] as StepView])) };
+      }),
+      all: Object.freeze(workflow.assertions.map((a) => a.name)) as string[],
+    };
+    scratches.set(workflow, scratch);
   }
+  lastModel = workflow;
+  lastScratch = scratch;
   return scratch;
 }
 
@@ -147,11 +170,19 @@ function evaluateAssertions(
   event: TelemetryEvent,
 ): readonly AssertionOutcome[] {
   let failed: AssertionOutcome[] | undefined;
-  for (const assertion of workflow.assertions) {
+  const { assertions } = workflow;
+  const scratch = scratchFor(workflow);
+  let waiting = 0;
+  for (let k = 0; k < assertions.length; k++) {
+    const assertion = assertions[k] as AssertionModel;
     if (instance.asr?.includes(assertion.name)) continue;
-    const steps = ready(instance, scratchOf(assertion, workflow), current, earlier, event);
-    if (steps === undefined) continue;
-    (instance.asr ??= []).push(assertion.name);
+    const steps = ready(instance, scratch.byAssertion[k] as Views, current, earlier, event);
+    if (steps === undefined) {
+      waiting++;
+      continue;
+    }
+    // The last of them all needs no entry: the shared list below stands for every one.
+    if (waiting > 0 || k < assertions.length - 1) (instance.asr ??= []).push(assertion.name);
     let verdict: unknown;
     try {
       verdict = assertion.evaluate(steps);
@@ -169,25 +200,13 @@ function evaluateAssertions(
     if (verdict !== false) outcome.error = `gave ${String(verdict)}, not true or false`;
     (failed ??= []).push(outcome);
   }
-  // Once every assertion has had its say, the kept events are dead weight on every write.
-  if (allHadTheirSay(instance, workflow)) {
+  if (waiting === 0) {
+    // Every instance ends with the same list: one shared copy instead of one array each. The kept
+    // events are dead weight on every write from now on.
+    instance.asr = scratch.all;
     instance.at = undefined;
-    // Every instance ends with the same list: one shared copy instead of one array each.
-    instance.asr = allEvaluated(workflow);
   }
   return failed ?? NONE_FAILED;
-}
-
-const evaluatedAll = new WeakMap<WorkflowModel, string[]>();
-
-/** The names of all a workflow's assertions, frozen: nothing pushes to a complete list. */
-function allEvaluated(workflow: WorkflowModel): string[] {
-  let names = evaluatedAll.get(workflow);
-  if (names === undefined) {
-    names = Object.freeze(workflow.assertions.map((a) => a.name)) as string[];
-    evaluatedAll.set(workflow, names);
-  }
-  return names;
 }
 
 /** What an assertion saw, copied only for an alert: most assertions hold. */
@@ -203,7 +222,7 @@ function seen(steps: Record<string, StepView>): Record<string, Record<string, un
  */
 function ready(
   instance: Instance,
-  scratch: Scratch,
+  scratch: Views,
   current: string,
   earlier: KeptStep | undefined,
   event: TelemetryEvent,

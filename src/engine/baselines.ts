@@ -210,12 +210,12 @@ export class LatencyBaselines {
       readonly step?: StepModel | undefined;
       readonly latencyMs?: number | undefined;
     },
-    event: { readonly coldStart?: boolean | undefined },
+    event: { readonly time: number; readonly coldStart?: boolean | undefined },
     workflow: WorkflowModel,
   ): void {
     const { step, latencyMs } = transition;
     if (latencyMs === undefined || step?.latency === undefined) return;
-    const at = transition.instance.done[step.name] as number;
+    const at = doneAt(transition.instance, step, event) as number;
     this.add(workflow, step, step.latency, latencyMs, event.coldStart === true, at);
   }
 
@@ -383,7 +383,15 @@ export function latencyOrigin(
 ): number | undefined {
   // Done times are numbers: a name inherited from Object.prototype (`constructor`) is not one, so a
   // type check stands in for Object.hasOwn, which V8 calls out of line on every use.
-  if (typeof done[step.name] !== 'number') return undefined;
+  return typeof done[step.name] === 'number' ? latestAfter(done, workflow, step) : undefined;
+}
+
+/** The latest done time of a step's `after` steps; undefined while one of them is not done. */
+export function latestAfter(
+  done: Record<string, number>,
+  workflow: WorkflowModel,
+  step: StepModel,
+): number | undefined {
   let from = Number.NEGATIVE_INFINITY;
   const { after } = step;
   for (let i = 0; i < after.length; i++) {
@@ -393,6 +401,16 @@ export function latencyOrigin(
   }
   return from;
 }
+
+/**
+ * When a step that an event's success just made done became done: that event's time for a step
+ * without a count (done at its first success), the count-th earliest success's for a counted one.
+ */
+export const doneAt = (
+  instance: { readonly done: Record<string, number> },
+  step: StepModel,
+  event: { readonly time: number },
+): number | undefined => (step.count === undefined ? event.time : instance.done[step.name]);
 
 /** A stored instance's step latency and whether its run was a cold start (`overdue trace`). */
 export function stepLatencyOf(

@@ -9,7 +9,7 @@ import {
   alertRecord,
 } from './alert.js';
 import { assertOnSuccess } from './assertions.js';
-import { type LatencySample, latencyOrigin } from './baselines.js';
+import { doneAt, type LatencySample, latestAfter } from './baselines.js';
 import type { Instance } from './instance.js';
 
 /**
@@ -171,7 +171,7 @@ function behaviour(
   allSamples: boolean,
 ): number | undefined {
   const tracked = step.underSteps && (allSamples || step.latency !== undefined) && !wasDone;
-  const latencyMs = tracked ? stepLatencyMs(instance, workflow, step) : undefined;
+  const latencyMs = tracked ? stepLatencyMs(instance, workflow, step, event) : undefined;
   if (workflow.keepsAttributes[step.index] === true) {
     for (const outcome of assertOnSuccess(instance, workflow, step, event)) {
       raiseAssertion(instance, workflow, alerts, now, outcome);
@@ -184,9 +184,17 @@ function behaviour(
  * The latency of a step that just became done: from the latest done time of its `after` steps (the
  * start by default) to its own. None while one of those is not done yet (it arrived out of order).
  */
-function stepLatencyMs(instance: Instance, workflow: WorkflowModel, step: StepModel): number | undefined {
-  const from = latencyOrigin(instance.done, workflow, step);
-  return from === undefined ? undefined : (instance.done[step.name] as number) - from;
+function stepLatencyMs(
+  instance: Instance,
+  workflow: WorkflowModel,
+  step: StepModel,
+  event: TelemetryEvent,
+): number | undefined {
+  // A success of a counted step may leave it not done yet.
+  const at = doneAt(instance, step, event);
+  if (typeof at !== 'number') return undefined;
+  const from = latestAfter(instance.done, workflow, step);
+  return from === undefined ? undefined : at - from;
 }
 
 /**
@@ -209,7 +217,7 @@ export function sampleOf(
     index: step.index,
     ms: transition.latencyMs,
     cold: event.coldStart === true,
-    at: instance.done[step.name] as number,
+    at: doneAt(instance, step, event) as number,
     attempts,
   };
 }

@@ -209,4 +209,25 @@ workflows:
     expect(instance.at).toBeUndefined();
     expect(instance.asr).toEqual(['charged-equals-total', 'shipped-after-placed']);
   });
+
+  it('judges by name what a stored instance evaluated: a name from an older file does not stand for one of today', () => {
+    let instance = applyEvent(undefined, event('placed', 0, { total: 10 }), model, T0).instance;
+    // As read back from the table, after a deploy that renamed an assertion it had evaluated.
+    instance = { ...structuredClone(instance), asr: ['charged-equals-subtotal'] };
+    const paid = applyEvent(instance, event('paid', MIN, { amount: 11 }), model, T0 + MIN);
+    expect(paid.alerts.map((a) => a.assertion?.name)).toEqual(['charged-equals-total']);
+    // A clock skewed a minute back: the second assertion fails, so it must have been evaluated.
+    const shipped = applyEvent(paid.instance, event('shipped', -MIN), model, T0 + 2 * MIN);
+    expect(shipped.alerts.map((a) => a.assertion?.name)).toEqual(['shipped-after-placed']);
+    expect(shipped.instance.at).toBeUndefined();
+    expect(shipped.instance.asr).toEqual(['charged-equals-total', 'shipped-after-placed']);
+    // A complete list read back is a copy: nothing is evaluated twice.
+    const again = applyEvent(
+      structuredClone(shipped.instance),
+      { ...event('paid', 3 * MIN, { amount: 12 }), eventId: 'e-paid-2' },
+      model,
+      T0 + 3 * MIN,
+    );
+    expect(again.alerts).toEqual([]);
+  });
 });
