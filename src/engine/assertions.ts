@@ -32,23 +32,16 @@ export function assertOnSuccess(
   // out of line (a name inherited from Object.prototype, `constructor`, is neither).
   const kept = instance.at?.[step.name];
   const earlier = Array.isArray(kept) && kept[0] <= event.time ? kept : undefined;
-  const failed = evaluateAssertions(instance, workflow, step.name, earlier, event);
-  // Most assertions complete with this event: storing its row would only cost a write.
-  if (earlier === undefined && awaited(instance, workflow, step))
-    (instance.at ??= {})[step.name] = keptRow(event);
-  return failed;
+  return evaluateAssertions(instance, workflow, step, earlier, event);
 }
 
+/** The row kept of an event: trailing fields it lacks are left out, in one array each. */
 function keptRow(event: TelemetryEvent): KeptStep {
-  const row: KeptStep = [
-    event.time,
-    event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes),
-  ];
-  if (event.coldStart !== undefined)
-    row.push(event.source ?? null, event.durationMs ?? null, event.coldStart);
-  else if (event.durationMs !== undefined) row.push(event.source ?? null, event.durationMs);
-  else if (event.source !== undefined) row.push(event.source);
-  return row;
+  const { time, source, durationMs, coldStart } = event;
+  const attributes = event.attributes === undefined ? NO_ATTRIBUTES : bounded(event.attributes);
+  if (coldStart !== undefined) return [time, attributes, source ?? null, durationMs ?? null, coldStart];
+  if (durationMs !== undefined) return [time, attributes, source ?? null, durationMs];
+  return source === undefined ? [time, attributes] : [time, attributes, source];
 }
 
 /**
@@ -58,14 +51,6 @@ function keptRow(event: TelemetryEvent): KeptStep {
  */
 const allHadTheirSay = (instance: Instance, workflow: WorkflowModel) =>
   instance.asr !== undefined && instance.asr === scratchFor(workflow).all;
-
-/** Whether an assertion not evaluated yet reads this step. */
-function awaited(instance: Instance, workflow: WorkflowModel, step: StepModel): boolean {
-  for (const assertion of workflow.assertions) {
-    if (assertion.when.includes(step.index) && !instance.asr?.includes(assertion.name)) return true;
-  }
-  return false;
-}
 
 function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
   // Most events carry a few short fields: no need to measure them.
@@ -159,26 +144,31 @@ const reason = (error: unknown) => {
 };
 
 /**
- * Evaluates each assertion whose steps are now all done, once. Returns the failed ones, with what
- * they saw. Pure: the outcome depends only on the kept events, never on arrival order or the clock.
+ * Evaluates each assertion whose steps are now all done, once, and keeps the current step's row
+ * while one still waiting reads it (most assertions complete with this event: storing its row would
+ * only cost a write). Returns the failed ones, with what they saw. Pure: the outcome depends only on
+ * the kept events, never on arrival order or the clock.
  */
 function evaluateAssertions(
   instance: Instance,
   workflow: WorkflowModel,
-  current: string,
+  step: StepModel,
   earlier: KeptStep | undefined,
   event: TelemetryEvent,
 ): readonly AssertionOutcome[] {
   let failed: AssertionOutcome[] | undefined;
   const { assertions } = workflow;
+  const current = step.name;
   const scratch = scratchFor(workflow);
   let waiting = 0;
+  let keep = false;
   for (let k = 0; k < assertions.length; k++) {
     const assertion = assertions[k] as AssertionModel;
     if (instance.asr?.includes(assertion.name)) continue;
     const steps = ready(instance, scratch.byAssertion[k] as Views, current, earlier, event);
     if (steps === undefined) {
       waiting++;
+      if (assertion.when.includes(step.index)) keep = true;
       continue;
     }
     // The last of them all needs no entry: the shared list below stands for every one.
@@ -205,7 +195,7 @@ function evaluateAssertions(
     // events are dead weight on every write from now on.
     instance.asr = scratch.all;
     instance.at = undefined;
-  }
+  } else if (keep && earlier === undefined) (instance.at ??= {})[current] = keptRow(event);
   return failed ?? NONE_FAILED;
 }
 

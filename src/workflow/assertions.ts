@@ -56,6 +56,18 @@ const positionOf = (error: unknown): number | undefined => {
   return typeof node?.pos === 'number' ? node.pos : undefined;
 };
 
+/**
+ * The evaluation of a program over `steps`. The engine passes the same views object each time,
+ * refilled: its context object is made once too, rather than one per evaluation.
+ */
+function contextual(program: (context: { steps: unknown }) => unknown) {
+  let context = { steps: {} as Readonly<Record<string, StepView>> };
+  return (steps: Readonly<Record<string, StepView>>) => {
+    if (context.steps !== steps) context = { steps };
+    return program(context);
+  };
+}
+
 /** Checks and compiles a workflow's `assert:` entries: syntax, types, and the steps they read. */
 export function compileAssertions(
   specs: Record<string, AssertionSpec> | undefined,
@@ -121,7 +133,7 @@ export function compileAssertions(
       expr: spec.expr,
       when,
       severity: spec.severity ?? severity,
-      evaluate: (steps: Readonly<Record<string, StepView>>) => program({ steps }),
+      evaluate: contextual(program),
     });
   }
   return { assertions, issues };
