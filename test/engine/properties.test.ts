@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
+import { stepLatency } from '../../src/engine/baselines.js';
 import type { Instance } from '../../src/engine/instance.js';
 import { applyEvent, nextWake } from '../../src/engine/transition.js';
 import { parseEvent } from '../../src/events/parse.js';
@@ -230,6 +231,34 @@ describe('engine properties', () => {
           const fromCopy = continueFrom(copy);
           const fromOriginal = continueFrom(original);
           expect(fromCopy).toEqual(fromOriginal);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the latency an event reports is the one its instance then shows for the step (what `overdue trace` reads)', () => {
+    fc.assert(
+      fc.property(
+        history('i1', 90 * SEC).chain((events) => shuffled(events)),
+        (specs) => {
+          let instance: Instance | undefined;
+          let now = Number.NEGATIVE_INFINITY;
+          for (const e of specs.map((s) => toEvent(s))) {
+            now = Math.max(now, e.time);
+            const index = model.stepIndex.get(e.step);
+            const step = index === undefined ? undefined : model.steps[index];
+            const wasDone =
+              step !== undefined && instance !== undefined && Object.hasOwn(instance.done, step.name);
+            const result = applyEvent(instance, e, model, now, undefined, true);
+            instance = result.instance;
+            const madeDone =
+              step?.underSteps === true &&
+              !wasDone &&
+              Object.hasOwn(instance.done, step.name) &&
+              e.status === 'succeeded';
+            expect(result.latencyMs).toBe(madeDone ? stepLatency(instance, model, step)?.ms : undefined);
+          }
         },
       ),
       { numRuns: 300 },
