@@ -85,6 +85,10 @@ function bounded(attributes: Record<string, unknown>): Record<string, unknown> {
  */
 interface Views {
   readonly names: readonly string[];
+  /** Steps with a count: a success may leave them not done yet. */
+  readonly counted: readonly boolean[];
+  /** The kept rows ready() found, for the fill that follows. */
+  readonly rows: (KeptStep | undefined)[];
   readonly views: readonly StepView[];
   readonly steps: Readonly<Record<string, StepView>>;
 }
@@ -107,9 +111,16 @@ function scratchFor(workflow: WorkflowModel): Scratch {
   if (scratch === undefined) {
     scratch = {
       byAssertion: workflow.assertions.map((assertion) => {
-        const names = assertion.when.map((i) => (workflow.steps[i] as StepModel).name);
+        const steps = assertion.when.map((i) => workflow.steps[i] as StepModel);
+        const names = steps.map((step) => step.name);
         const views = names.map(() => new StepView());
-        return { names, views, steps: Object.fromEntries(names.map((n, i) => [n, views[i] as StepView])) };
+        return {
+          names,
+          counted: steps.map((step) => step.count !== undefined),
+          rows: names.map(() => undefined),
+          views,
+          steps: Object.fromEntries(names.map((n, i) => [n, views[i] as StepView])),
+        };
       }),
       all: Object.freeze(workflow.assertions.map((a) => a.name)) as string[],
     };
@@ -217,18 +228,22 @@ function ready(
   earlier: KeptStep | undefined,
   event: TelemetryEvent,
 ): Readonly<Record<string, StepView>> | undefined {
-  // All done first: views are filled only for an evaluation.
+  // All done first: views are filled only for an evaluation. A success makes a step without a
+  // count done, so for those the event in hand or a kept row (kept on a success) is proof enough.
   const { done, at } = instance;
-  const { names, views } = scratch;
+  const { names, counted, rows, views } = scratch;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    if (typeof done[name] !== 'number') return undefined;
-    if (name !== current && !Array.isArray(at?.[name])) return undefined;
+    if (name !== current) {
+      const row = at?.[name];
+      if (!Array.isArray(row)) return undefined;
+      rows[i] = row;
+    }
+    if (counted[i] === true && typeof done[name] !== 'number') return undefined;
   }
   for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
     const view = views[i] as StepView;
-    if (name !== current) fillFromRow(view, at?.[name] as KeptStep);
+    if (names[i] !== current) fillFromRow(view, rows[i] as KeptStep);
     else if (earlier !== undefined) fillFromRow(view, earlier);
     else fillFromEvent(view, event);
   }

@@ -210,6 +210,48 @@ workflows:
     expect(instance.asr).toEqual(['charged-equals-total', 'shipped-after-placed']);
   });
 
+  it('waits for a counted step to reach its count, judging it by its earliest success', () => {
+    const counted = parseWorkflowFile(
+      `
+version: 1
+workflows:
+  order:
+    start: placed
+    deadline: 15m
+    steps:
+      picked: { count: 2, within: 5m }
+    assert:
+      picked-after-placed:
+        when: [placed, picked]
+        expr: steps.picked.attributes.bin != steps.placed.attributes.bin
+`,
+      'counted.yml',
+    ).workflows.get('order') as WorkflowModel;
+    let instance = applyEvent(undefined, event('placed', 0, { bin: 'A' }), counted, T0).instance;
+    const first = applyEvent(
+      instance,
+      { ...event('picked', MIN, { bin: 'A' }), eventId: 'p1' },
+      counted,
+      T0 + MIN,
+    );
+    // One of two picks: not done, so not judged yet; its row is kept for when it is.
+    expect(first.alerts).toEqual([]);
+    expect(first.instance.asr).toBeUndefined();
+    expect(Object.keys(first.instance.at ?? {}).sort()).toEqual(['picked', 'placed']);
+    instance = first.instance;
+    const second = applyEvent(
+      instance,
+      { ...event('picked', 2 * MIN, { bin: 'B' }), eventId: 'p2' },
+      counted,
+      T0 + 2 * MIN,
+    );
+    // Judged once done, on the step's earliest success (bin A, like the order): it fails.
+    expect(second.alerts.map((a) => [a.kind, a.assertion?.name, a.assertion?.values.picked])).toEqual([
+      ['assertion_failed', 'picked-after-placed', { bin: 'A' }],
+    ]);
+    expect(second.instance.at).toBeUndefined();
+  });
+
   it('judges by name what a stored instance evaluated: a name from an older file does not stand for one of today', () => {
     let instance = applyEvent(undefined, event('placed', 0, { total: 10 }), model, T0).instance;
     // As read back from the table, after a deploy that renamed an assertion it had evaluated.
