@@ -12,8 +12,9 @@ import type { WorkflowConfig, WorkflowModel } from '../src/workflow/model.js';
 import { behaviourConfig, benchConfig, benchEvents } from './workload.js';
 
 const INSTANCES = Number(process.argv[2] ?? 100_000);
-// BENCH_PAIRS=15 narrows the ratio on a noisy machine, at twice the time.
-const RUNS = Number(process.env.BENCH_PAIRS ?? 7);
+// Fifteen pairs: with seven, the ratio's median moved by ±3 points between runs on this machine.
+// BENCH_PAIRS sets another number (7 for a quick look).
+const RUNS = Number(process.env.BENCH_PAIRS ?? 15);
 const mid = Math.floor(RUNS / 2);
 const raw = benchEvents(INSTANCES);
 

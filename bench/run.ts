@@ -67,7 +67,7 @@ if (want('engine')) {
   const engine = child('engine-bench.ts', String(INSTANCES));
   const behaviour = engine.behaviour;
   console.log(
-    `engine (one core, pre-parsed events, ${process.env.BENCH_PAIRS ?? 7} runs each after a warm-up, plain and behaviour in back-to-back pairs)`,
+    `engine (one core, pre-parsed events, ${process.env.BENCH_PAIRS ?? 15} runs each after a warm-up, plain and behaviour in back-to-back pairs)`,
   );
   console.log(
     `  throughput            ${fmt(engine.eventsPerSecond)} events/s best, ${fmt(engine.medianEventsPerSecond)} median   (target ≥ 500,000)`,
