@@ -164,14 +164,18 @@ describe('assertions on results across steps', () => {
 });
 
 describe('what an instance keeps for its assertions', () => {
-  const two = parseWorkflowFile(
-    `
-version: 1
+  /** An order workflow from its steps and assertions (YAML under the workflow's key). */
+  const orderWith = (body: string) =>
+    parseWorkflowFile(
+      `version: 1
 workflows:
   order:
     start: placed
     deadline: 15m
-    steps:
+${body}`,
+      'keep.yml',
+    ).workflows.get('order') as WorkflowModel;
+  const model = orderWith(`    steps:
       paid: { within: 2m }
       shipped: { within: 10m }
     complete: [shipped]
@@ -182,10 +186,7 @@ workflows:
       shipped-after-placed:
         when: [placed, shipped]
         expr: steps.shipped.time > steps.placed.time
-`,
-    'keep.yml',
-  );
-  const model = two.workflows.get('order') as WorkflowModel;
+`);
   const event = (step: string, at: number, attributes: Record<string, unknown> = {}): TelemetryEvent => ({
     eventId: `e-${step}`,
     correlationId: 'o-1',
@@ -211,22 +212,13 @@ workflows:
   });
 
   it('waits for a counted step to reach its count, judging it by its earliest success', () => {
-    const counted = parseWorkflowFile(
-      `
-version: 1
-workflows:
-  order:
-    start: placed
-    deadline: 15m
-    steps:
+    const counted = orderWith(`    steps:
       picked: { count: 2, within: 5m }
     assert:
-      picked-after-placed:
+      picked-from-another-bin:
         when: [placed, picked]
         expr: steps.picked.attributes.bin != steps.placed.attributes.bin
-`,
-      'counted.yml',
-    ).workflows.get('order') as WorkflowModel;
+`);
     let instance = applyEvent(undefined, event('placed', 0, { bin: 'A' }), counted, T0).instance;
     const first = applyEvent(
       instance,
@@ -247,7 +239,7 @@ workflows:
     );
     // Judged once done, on the step's earliest success (bin A, like the order): it fails.
     expect(second.alerts.map((a) => [a.kind, a.assertion?.name, a.assertion?.values.picked])).toEqual([
-      ['assertion_failed', 'picked-after-placed', { bin: 'A' }],
+      ['assertion_failed', 'picked-from-another-bin', { bin: 'A' }],
     ]);
     expect(second.instance.at).toBeUndefined();
   });
