@@ -177,10 +177,6 @@ export function describeShift(shift: LatencyShift): string {
   return `p99 ${ms(shift.recent.p99)} vs ${ms(shift.baseline.p99)} warm baseline (p50 ${ms(shift.recent.p50)} vs ${ms(shift.baseline.p50)}); ${shift.slower} of ${shift.runs} runs slower; cold starts ${Math.round(shift.coldStarts * 100)}%`;
 }
 
-/**
- * The in-memory tracker replay and dev mode use: samples in, verdicts out as observed time passes.
- * Keeps the windows a baseline needs and no more.
- */
 /** Samples folded into the sketches together. */
 const BUFFER = 1024;
 
@@ -195,6 +191,10 @@ interface Series {
   last: LatencyWindow | undefined;
 }
 
+/**
+ * The in-memory tracker replay and dev mode use: samples in, verdicts out as observed time passes.
+ * Keeps the windows a baseline needs and no more.
+ */
 export class LatencyBaselines {
   // Per workflow, by step index: no key to build or hash per sample.
   private readonly series = new Map<WorkflowModel, (Series | undefined)[]>();
