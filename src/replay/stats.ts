@@ -81,12 +81,12 @@ export class StatsCollector {
       if (event.status === 'failed') counters.failures++;
       if (event.status === 'succeeded') counters.successes++;
     }
-    const sample = model && sampleOf(result, event, model);
-    const c = sample && this.steps.get(sample.workflow)?.get(sample.step);
-    if (sample && c) {
-      addSample(c.window, sample);
-      c.done++;
-      c.attempts += sample.attempts;
+    // A sample is of the event's own step: the counters just found.
+    const sample = counters && model && sampleOf(result, event, model);
+    if (counters && sample) {
+      addSample(counters.window, sample);
+      counters.done++;
+      counters.attempts += sample.attempts;
     }
     const { instance } = result;
     if (statusBefore !== 'completed' && instance.st === 'completed' && instance.t0 !== undefined) {
